@@ -1,0 +1,169 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+// NOTE: internal to @pulumi/pulumi (exported by runtime/settings.js in 3.248 but not declared in
+// its types). It drains the queue of pending resource registrations; a newer SDK that drops it
+// makes runs fail loudly here rather than return partial registrations.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs(): Promise<void>;
+};
+import { PROJECT } from "../settings";
+
+/**
+ * Runs the program in-process under Pulumi's mock runtime and records every resource it
+ * registers. No engine, CLI, network or credentials are involved: the mocks below stand in for
+ * Azure AD and Valohai, returning stable, made-up IDs derived from each resource's name.
+ */
+
+export interface Registration {
+  type: string;
+  name: string;
+  /** The inputs the program passed, without the serialized dynamic provider. */
+  inputs: Record<string, unknown>;
+  /** The inputs plus the IDs the mocks made up. */
+  state: Record<string, unknown>;
+  id: string;
+}
+
+export interface Invocation {
+  token: string;
+  args: Record<string, unknown>;
+}
+
+export interface MockRun<T> {
+  registrations: Registration[];
+  invocations: Invocation[];
+  /** Whatever the program function returned, with every output resolved. */
+  result: pulumi.Unwrap<T>;
+}
+
+export interface MockRunOptions {
+  stack?: string;
+  /** Stack config as `Pulumi.<stack>.yaml` holds it: keys with namespace, string values. */
+  config?: Record<string, string>;
+  /** Values for user principal names; default: a stable made-up object ID per name. */
+  users?: Record<string, string>;
+  /** Run as `pulumi preview` does: outputs of new resources stay unknown. */
+  preview?: boolean;
+}
+
+/** The tenant and deploying principal the mocks report. */
+export const MOCK_TENANT_ID = "00000000-0000-4000-8000-00000000a11d";
+export const MOCK_DEPLOYER_ID = "00000000-0000-4000-8000-00000000d3e9";
+
+/** Makes a stable GUID-shaped ID from a seed, so repeated runs register identical values. */
+export function mockGuid(seed: string): string {
+  const hex = createHash("sha256").update(seed).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+// Runs share Pulumi's process-wide runtime state, so they must not overlap.
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `program` under the mock runtime and returns what it registered and returned. */
+export function runWithMocks<T>(
+  program: () => T,
+  options: MockRunOptions = {},
+): Promise<MockRun<T>> {
+  const run = queue.then(() => runExclusive(program, options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runExclusive<T>(program: () => T, options: MockRunOptions): Promise<MockRun<T>> {
+  const registrations: Registration[] = [];
+  const invocations: Invocation[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      const inputs = { ...args.inputs };
+      delete inputs.__provider;
+      const id = mockGuid(`${args.type}::${args.name}`);
+      const state = { ...inputs, ...computedOutputs(args.type, id, inputs) };
+      registrations.push({ type: args.type, name: args.name, inputs, state, id });
+      return { id, state };
+    },
+    call(args) {
+      invocations.push({ token: args.token, args: { ...args.inputs } });
+      return mockInvoke(args.token, args.inputs, options.users ?? {});
+    },
+  };
+  await pulumi.runtime.setMocks(mocks, PROJECT, options.stack ?? "dev", options.preview ?? false);
+  pulumi.runtime.setAllConfig(options.config ?? {}, []);
+  const returned = program();
+  const result = (await resolveDeep(returned)) as pulumi.Unwrap<T>;
+  // Registrations finish asynchronously; wait until every resource the program made is recorded.
+  await waitForRPCs();
+  return { registrations, invocations, result };
+}
+
+/** Resolves every Output nested in a value, the way a stack's exports are resolved. */
+async function resolveDeep(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return resolveDeep(await outputValue(value));
+  }
+  if (value instanceof Promise) {
+    return resolveDeep(await value);
+  }
+  if (Array.isArray(value)) {
+    return Promise.all(value.map(resolveDeep));
+  }
+  if (
+    value &&
+    typeof value === "object" &&
+    !pulumi.Resource.isInstance(value) &&
+    !(value instanceof Map)
+  ) {
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([key, item]) => [key, await resolveDeep(item)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+// `promise()` is internal to Output but rejects when the output fails, where `apply` would never
+// call back and leave the run waiting forever.
+function outputValue<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+function computedOutputs(
+  type: string,
+  id: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  switch (type) {
+    case "azuread:index/application:Application":
+      return { objectId: id, clientId: mockGuid(`client::${id}`) };
+    case "azuread:index/servicePrincipal:ServicePrincipal":
+    case "azuread:index/group:Group":
+      return { objectId: id };
+    case "pulumi-nodejs:dynamic/valohai:Team":
+      return { teamId: id, url: `https://app.valohai.com/api/v0/teams/${id}/` };
+    case "pulumi-nodejs:dynamic/valohai:AccessGrant":
+      return { grantId: id };
+    default:
+      return inputs.objectId === undefined ? { objectId: id } : {};
+  }
+}
+
+function mockInvoke(token: string, inputs: Record<string, unknown>, users: Record<string, string>) {
+  switch (token) {
+    case "azuread:index/getClientConfig:getClientConfig":
+      return {
+        clientId: mockGuid("deployer-client"),
+        objectId: MOCK_DEPLOYER_ID,
+        tenantId: MOCK_TENANT_ID,
+      };
+    case "azuread:index/getUsers:getUsers": {
+      const names = (inputs.userPrincipalNames as string[] | undefined) ?? [];
+      const found = names.map((name) => ({
+        userPrincipalName: name,
+        objectId: users[name] ?? mockGuid(`user::${name.toLowerCase()}`),
+        displayName: name.split("@")[0],
+      }));
+      return { ...inputs, users: found, objectIds: found.map((user) => user.objectId) };
+    }
+    default:
+      return inputs;
+  }
+}

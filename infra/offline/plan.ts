@@ -1,0 +1,173 @@
+import type { SsoOutputs } from "../program";
+import type { AccessGrantInputs } from "../valohai/access-grant";
+import type { MockRun } from "./mock-runtime";
+
+/**
+ * What a run of the program would provision, built from the resources it registered under the
+ * mock runtime. Arrays are sorted by name and objects are built in a fixed key order, so the JSON
+ * form is stable across runs.
+ */
+export interface Plan {
+  stack: string;
+  grantsFile: string;
+  application: {
+    displayName: string;
+    signInAudience: string;
+    redirectUris: string[];
+    servicePrincipal: boolean;
+  };
+  groups: PlannedGroup[];
+  teams: { name: string; organizationId: number; admin: boolean }[];
+  grants: { name: string; groups: string[]; users: string[]; teams: string[] }[];
+  outputs: { redirectUri: string; clientId: string; tenantId: string };
+  warnings: string[];
+}
+
+export type PlannedGroup =
+  | { name: string; kind: "managed"; memberCount: number }
+  | { name: string; kind: "existing"; objectId: string };
+
+export const TYPES = {
+  application: "azuread:index/application:Application",
+  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
+  group: "azuread:index/group:Group",
+  team: "pulumi-nodejs:dynamic/valohai:Team",
+  accessGrant: "pulumi-nodejs:dynamic/valohai:AccessGrant",
+} as const;
+
+const ASSIGNED_AT_DEPLOY = "assigned by Azure AD at pulumi up";
+
+export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOutputs>): Plan {
+  const ofType = (type: string) =>
+    run.registrations.filter((registration) => registration.type === type).sort(byName);
+  const application = ofType(TYPES.application)[0];
+  if (!application) {
+    throw new Error("the program registered no Azure AD application");
+  }
+  const appInputs = application.inputs as {
+    displayName: string;
+    signInAudience: string;
+    web?: { redirectUris?: string[] };
+  };
+
+  const managed = ofType(TYPES.group).map((group) => ({
+    name: group.inputs.displayName as string,
+    kind: "managed" as const,
+    memberCount: ((group.inputs.members as string[] | undefined) ?? []).length,
+    objectId: group.state.objectId as string,
+  }));
+  const managedIds = new Set(managed.map((group) => group.objectId));
+  const grants = ofType(TYPES.accessGrant).map((grant) => ({
+    name: grant.name,
+    ...(grant.inputs as unknown as AccessGrantInputs),
+  }));
+  const existing = new Map<string, PlannedGroup>();
+  for (const grant of grants) {
+    for (const principal of grant.principals) {
+      if (principal.kind === "group" && !managedIds.has(principal.objectId)) {
+        const name = principal.name ?? principal.objectId;
+        existing.set(name, { name, kind: "existing", objectId: principal.objectId });
+      }
+    }
+  }
+  const teams = ofType(TYPES.team);
+  const adminTeams = new Set(
+    grants.flatMap((grant) => grant.teams.filter((team) => team.admin).map((team) => team.name)),
+  );
+  const organizationIds = new Set(teams.map((team) => team.inputs.organizationId as number));
+
+  return {
+    stack,
+    grantsFile,
+    application: {
+      displayName: appInputs.displayName,
+      signInAudience: appInputs.signInAudience,
+      redirectUris: [...(appInputs.web?.redirectUris ?? [])],
+      servicePrincipal: ofType(TYPES.servicePrincipal).length > 0,
+    },
+    groups: [
+      ...managed.map(({ name, kind, memberCount }) => ({ name, kind, memberCount })),
+      ...existing.values(),
+    ].sort(byName),
+    teams: teams.map((team) => ({
+      name: team.inputs.name as string,
+      organizationId: team.inputs.organizationId as number,
+      admin: adminTeams.has(team.inputs.name as string),
+    })),
+    grants: grants.map((grant) => ({
+      name: grant.grantName ?? grant.name,
+      groups: grant.principals.filter((p) => p.kind === "group").map((p) => p.name ?? p.objectId),
+      users: grant.principals.filter((p) => p.kind === "user").map((p) => p.name ?? p.objectId),
+      teams: grant.teams.map((team) => team.name),
+    })),
+    outputs: {
+      redirectUri: run.result.redirectUri,
+      clientId: ASSIGNED_AT_DEPLOY,
+      tenantId: ASSIGNED_AT_DEPLOY,
+    },
+    warnings: [...organizationIds]
+      .filter((id) => id === 0)
+      .map(() => PLACEHOLDER_ORGANIZATION_WARNING),
+  };
+}
+
+export const PLACEHOLDER_ORGANIZATION_WARNING =
+  "valohai-sso:organizationId is 0, a placeholder. Set it to your organization's ID " +
+  "(GET /api/v0/organizations/ lists it) before pulumi up.";
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name.localeCompare(b.name);
+}
+
+/** Renders a plan as the text `npm run plan` prints. */
+export function renderPlan(plan: Plan): string {
+  const lines: string[] = [];
+  const add = (line = "") => lines.push(line);
+  add(
+    `Plan for stack "${plan.stack}" from ${plan.grantsFile} (offline: no Azure AD or Valohai calls)`,
+  );
+  add();
+  add(`Azure AD application "${plan.application.displayName}"`);
+  add(`  sign-in audience   ${plan.application.signInAudience}`);
+  for (const uri of plan.application.redirectUris) {
+    add(`  redirect URI       ${uri}`);
+  }
+  add(`  service principal  ${plan.application.servicePrincipal ? "yes" : "no"}`);
+  add();
+  add(`Security groups (${plan.groups.length})`);
+  const groupWidth = Math.max(0, ...plan.groups.map((group) => group.name.length));
+  for (const group of plan.groups) {
+    const detail =
+      group.kind === "managed"
+        ? `managed, ${group.memberCount} member${group.memberCount === 1 ? "" : "s"}`
+        : `existing ${group.objectId}, members not managed here`;
+    add(`  ${group.name.padEnd(groupWidth)}  ${detail}`);
+  }
+  add();
+  const organizations = [...new Set(plan.teams.map((team) => team.organizationId))].join(", ");
+  add(
+    `Valohai teams (${plan.teams.length})${organizations ? ` in organization ${organizations}` : ""}`,
+  );
+  for (const team of plan.teams) {
+    add(`  ${team.name}${team.admin ? "  (admin)" : ""}`);
+  }
+  add();
+  add(`Access grants (${plan.grants.length})`);
+  for (const grant of plan.grants) {
+    const who = [
+      ...grant.groups.map((group) => `group ${group}`),
+      ...grant.users.map((user) => `user ${user}`),
+    ];
+    add(`  ${grant.name}: ${who.join(", ")} -> teams ${grant.teams.join(", ") || "(none)"}`);
+  }
+  add();
+  add("Outputs");
+  add(`  redirect URI  ${plan.outputs.redirectUri}`);
+  add(`  client ID     ${plan.outputs.clientId}`);
+  add(`  tenant ID     ${plan.outputs.tenantId}`);
+  for (const warning of plan.warnings) {
+    add();
+    add(`warning: ${warning}`);
+  }
+  return lines.join("\n") + "\n";
+}

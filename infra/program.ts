@@ -1,0 +1,149 @@
+import * as azuread from "@pulumi/azuread";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { ValohaiApplication } from "./azuread/application";
+import { declareGroups, resolveUsers, type DeclaredGroup } from "./azuread/groups";
+import { loadGrantsFile } from "./grants/load";
+import { formatProblem } from "./grants/problems";
+import type { GrantsFile } from "./grants/schema";
+import { PROJECT, readStackSettings, redirectUriFor, type StackSettings } from "./settings";
+import { AccessGrant, Team } from "./valohai";
+
+/** The stack outputs: what Valohai support needs to finish the integration, and more. */
+export interface SsoOutputs {
+  clientId: pulumi.Output<string>;
+  tenantId: pulumi.Output<string>;
+  redirectUri: string;
+  supportMessage: pulumi.Output<string>;
+  teamIds: pulumi.Output<Record<string, string>>;
+  grantIds: pulumi.Output<Record<string, string>>;
+}
+
+/** Runs the whole program: reads the stack settings and grants file, then declares everything. */
+export function runSsoProgram(projectDir = process.cwd()): SsoOutputs {
+  const settings = readStackSettings();
+  const grantsPath = path.resolve(projectDir, settings.grantsFile);
+  const { grants, problems } = loadGrantsFile(grantsPath, {
+    source: `the stack setting ${PROJECT}:grantsFile ("${settings.grantsFile}")`,
+  });
+  for (const problem of problems) {
+    pulumi.log.warn(formatProblem(problem));
+  }
+  return declareSsoSetup(settings, grants);
+}
+
+/** Declares the Azure AD application, groups, Valohai teams and access grants. */
+export function declareSsoSetup(settings: StackSettings, grants: GrantsFile): SsoOutputs {
+  const client = azuread.getClientConfigOutput();
+  const owners = [client.objectId];
+  const redirectUri = redirectUriFor(settings.valohaiUrl);
+
+  const app = new ValohaiApplication("valohai", {
+    displayName: settings.displayName,
+    redirectUri,
+    owners,
+  });
+  const resolveUser = resolveUsers([
+    ...grants.managedGroups.flatMap((group) => group.members),
+    ...grants.grants.flatMap((grant) => grant.users),
+  ]);
+  const groups = declareGroups(grants, owners, resolveUser);
+  const teams = declareTeams(settings, grants);
+  const accessGrants = declareAccessGrants(settings, grants, groups, teams, resolveUser);
+
+  const tenantId = client.tenantId;
+  return {
+    clientId: app.clientId,
+    tenantId,
+    redirectUri,
+    supportMessage: supportMessage(app.clientId, tenantId, redirectUri),
+    teamIds: recordOf(teams, (team) => team.teamId),
+    grantIds: recordOf(accessGrants, (grant) => grant.grantId),
+  };
+}
+
+function declareTeams(settings: StackSettings, grants: GrantsFile): Map<string, Team> {
+  const teams = new Map<string, Team>();
+  for (const team of grants.teams) {
+    teams.set(
+      team.name,
+      new Team(team.name, {
+        organizationId: settings.organizationId,
+        name: team.name,
+        ...(team.adopt === undefined ? {} : { adopt: team.adopt }),
+      }),
+    );
+  }
+  return teams;
+}
+
+function declareAccessGrants(
+  settings: StackSettings,
+  grants: GrantsFile,
+  groups: Map<string, DeclaredGroup>,
+  teams: Map<string, Team>,
+  resolveUser: (reference: string) => pulumi.Output<string>,
+): Map<string, AccessGrant> {
+  const adminTeams = new Set(grants.teams.filter((team) => team.admin).map((team) => team.name));
+  const declared = new Map<string, AccessGrant>();
+  for (const grant of grants.grants) {
+    const grantGroups = grant.groups.map((name) => groups.get(name) as DeclaredGroup);
+    const principals = [
+      ...grantGroups.map((group) => ({
+        objectId: group.objectId,
+        kind: "group" as const,
+        name: group.name,
+      })),
+      ...grant.users.map((user) => ({
+        objectId: resolveUser(user),
+        kind: "user" as const,
+        name: user,
+      })),
+    ];
+    const grantTeams = grant.teams.map((name) => ({
+      teamId: (teams.get(name) as Team).teamId,
+      name,
+      ...(adminTeams.has(name) ? { admin: true } : {}),
+    }));
+    // Members must exist in Azure AD before Valohai matches them, so the grant waits for its groups.
+    const dependsOn = grantGroups.flatMap((group) => (group.resource ? [group.resource] : []));
+    declared.set(
+      grant.name,
+      new AccessGrant(
+        grant.name,
+        {
+          organizationId: settings.organizationId,
+          principals,
+          teams: grantTeams,
+          grantName: grant.name,
+          ...(grant.exception ? { exception: grant.exception } : {}),
+        },
+        { dependsOn },
+      ),
+    );
+  }
+  return declared;
+}
+
+function recordOf<T>(items: Map<string, T>, pick: (item: T) => pulumi.Output<string>) {
+  const entries = [...items].map(([name, item]) =>
+    pick(item).apply((value) => [name, value] as const),
+  );
+  return pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs));
+}
+
+/** The text to send to Valohai support, which needs these values to finish the integration. */
+export function supportMessage(
+  clientId: pulumi.Input<string>,
+  tenantId: pulumi.Input<string>,
+  redirectUri: string,
+) {
+  return pulumi.interpolate`To: support@valohai.com
+Subject: Azure AD sign-in for our Valohai organization
+
+Please enable Azure AD single sign-on for our organization with these values:
+  Application (client) ID: ${clientId}
+  Directory (tenant) ID:   ${tenantId}
+  Redirect URI:            ${redirectUri}
+`;
+}

@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The stack settings the program reads, under the `valohai-sso:` namespace, with defaults. */
+export interface StackSettings {
+  /** Display name of the Azure AD application registration. */
+  displayName: string;
+  /** Base URL of the Valohai web app; the redirect URI is derived from it. */
+  valohaiUrl: string;
+  /** Integer ID of the Valohai organization whose teams and grants are managed. */
+  organizationId: number;
+  /** Grants file path, relative to the project folder. */
+  grantsFile: string;
+}
+
+export const PROJECT = "valohai-sso";
+export const DEFAULT_VALOHAI_URL = "https://app.valohai.com";
+export const DEFAULT_GRANTS_FILE = "config/grants.yaml";
+
+/** Path of Valohai's Azure AD callback; sign-in compares the full URI, trailing slash included. */
+export const CALLBACK_PATH = "/accounts/azure/callback/";
+
+export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSettings {
+  const valohaiUrl = config.get("valohaiUrl") ?? DEFAULT_VALOHAI_URL;
+  redirectUriFor(valohaiUrl);
+  return {
+    displayName: config.get("displayName") ?? "Valohai",
+    valohaiUrl,
+    organizationId: readOrganizationId(config),
+    grantsFile: config.get("grantsFile") ?? DEFAULT_GRANTS_FILE,
+  };
+}
+
+function readOrganizationId(config: pulumi.Config): number {
+  const raw = config.require("organizationId");
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(
+      `invalid stack setting ${PROJECT}:organizationId "${raw}": it must be the integer ID of the ` +
+        "Valohai organization, listed by GET /api/v0/organizations/.",
+    );
+  }
+  return value;
+}
+
+/** Derives the redirect URI from the Valohai URL, rejecting URLs that cannot work for sign-in. */
+export function redirectUriFor(valohaiUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(valohaiUrl);
+  } catch {
+    throw new Error(
+      `invalid stack setting ${PROJECT}:valohaiUrl "${valohaiUrl}": expected a URL such as ${DEFAULT_VALOHAI_URL}.`,
+    );
+  }
+  if (url.protocol !== "https:") {
+    throw new Error(
+      `invalid stack setting ${PROJECT}:valohaiUrl "${valohaiUrl}": Azure AD accepts only https redirect URIs ` +
+        "for web apps. Use the https URL of your Valohai installation.",
+    );
+  }
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
+    throw new Error(
+      `invalid stack setting ${PROJECT}:valohaiUrl "${valohaiUrl}": give only the scheme and host, such as ` +
+        `${DEFAULT_VALOHAI_URL}; the callback path ${CALLBACK_PATH} is added by the program.`,
+    );
+  }
+  return `${url.origin}${CALLBACK_PATH}`;
+}

@@ -1,0 +1,12 @@
+export { ValohaiApiError, ValohaiClient, describeErrorBody } from "./client";
+export { accessGrantProvider, createAccessGrantProvider, AccessGrant } from "./access-grant";
+export type {
+  AccessGrantArgs,
+  AccessGrantInputs,
+  AccessGrantOutputs,
+  GrantPrincipal,
+  GrantTeam,
+} from "./access-grant";
+export { teamProvider, createTeamProvider, Team } from "./team";
+export type { TeamArgs, TeamInputs, TeamOutputs } from "./team";
+export { resolveProviderSettings } from "./provider-settings";
