@@ -1,0 +1,84 @@
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { validateGrantsFile } from "../grants/load";
+import { formatProblem } from "../grants/problems";
+import { readStackConfig } from "../offline/stack-config";
+import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
+import { PROJECT_DIR, runCli } from "./run";
+
+const USAGE = `Usage: npm run check -- [--strict] [FILE ...]
+
+Validates grants files and prints each problem as FILE:LINE:COL: SEVERITY: MESSAGE on stderr.
+With no FILE, checks the grants file of every stack (Pulumi.<stack>.yaml).
+  --strict   fail on warnings as well as errors
+Exit status: 0 when no file has errors, 1 otherwise.
+`;
+
+/** A grants file to check, and what chose it (for the message when it cannot be read). */
+interface Target {
+  file: string;
+  source?: string;
+}
+
+/** The grants files the stacks use, each once, in stack-name order. */
+export function stackGrantsFiles(projectDir = PROJECT_DIR): Target[] {
+  const stacks = readdirSync(projectDir)
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+  const targets = new Map<string, Target>();
+  for (const stack of stacks) {
+    const config = readStackConfig(projectDir, stack);
+    const setting = config.values[`${PROJECT}:grantsFile`] ?? DEFAULT_GRANTS_FILE;
+    const file = path.relative(process.cwd(), path.resolve(projectDir, setting)) || setting;
+    if (!targets.has(file)) {
+      targets.set(file, {
+        file,
+        source: `the stack setting ${PROJECT}:grantsFile in Pulumi.${stack}.yaml`,
+      });
+    }
+  }
+  return [...targets.values()];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      strict: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const targets: Target[] =
+    positionals.length > 0 ? positionals.map((file) => ({ file })) : stackGrantsFiles();
+  let failed = false;
+  for (const target of targets) {
+    const { problems } = validateGrantsFile(target.file, { source: target.source });
+    const errors = problems.filter((problem) => problem.severity === "error").length;
+    const warnings = problems.length - errors;
+    for (const problem of problems) {
+      process.stderr.write(`${formatProblem(problem)}\n`);
+    }
+    const fails = errors > 0 || (values.strict && warnings > 0);
+    failed ||= fails;
+    process.stdout.write(
+      `${target.file}: ${fails ? "failed" : "ok"} (${count(errors, "error")}, ${count(warnings, "warning")})\n`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+if (require.main === module) {
+  runCli(main, USAGE);
+}
