@@ -22,6 +22,8 @@ export interface Registration {
   /** The inputs plus the IDs the mocks made up. */
   state: Record<string, unknown>;
   id: string;
+  /** A dynamic resource's provider as Pulumi serialized it into the `__provider` input. */
+  serializedProvider?: string;
 }
 
 export interface Invocation {
@@ -38,7 +40,7 @@ export interface MockRun<T> {
 
 export interface MockRunOptions {
   stack?: string;
-  /** Stack config as `Pulumi.<stack>.yaml` holds it: keys with namespace, string values. */
+  /** Stack config as `Pulumi.<stack>.yaml` stores it: keys with namespace, string values. */
   config?: Record<string, string>;
   /** Values for user principal names; default: a stable made-up object ID per name. */
   users?: Record<string, string>;
@@ -74,11 +76,17 @@ async function runExclusive<T>(program: () => T, options: MockRunOptions): Promi
   const invocations: Invocation[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
-      const inputs = { ...args.inputs };
-      delete inputs.__provider;
+      const { __provider: serializedProvider, ...inputs } = args.inputs;
       const id = mockGuid(`${args.type}::${args.name}`);
       const state = { ...inputs, ...computedOutputs(args.type, id, inputs) };
-      registrations.push({ type: args.type, name: args.name, inputs, state, id });
+      registrations.push({
+        type: args.type,
+        name: args.name,
+        inputs,
+        state,
+        id,
+        serializedProvider,
+      });
       return { id, state };
     },
     call(args) {

@@ -3,7 +3,7 @@ import type { AccessGrantInputs } from "../valohai/access-grant";
 import type { MockRun } from "./mock-runtime";
 
 /**
- * What a run of the program would provision, built from the resources it registered under the
+ * The resources a run of the program would provision, built from the resources it registered under the
  * mock runtime. Arrays are sorted by name and objects are built in a fixed key order, so the JSON
  * form is stable across runs.
  */
