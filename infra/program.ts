@@ -144,7 +144,7 @@ function declareAccessGrants(
   return declared;
 }
 
-/** The deploying principal first, then the configured owners, each object ID once. */
+/** Lists the deploying principal first, then the configured owners, each object ID once. */
 function ownersOf(deployer: pulumi.Output<string>, configured: readonly string[]) {
   return deployer.apply((id) => [...new Set([id.toLowerCase(), ...configured])]);
 }

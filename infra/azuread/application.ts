@@ -29,7 +29,7 @@ export interface ValohaiApplicationArgs {
   optionalClaims: readonly string[];
   /** Declares a conditional access policy that requires MFA to sign in to this application. */
   requireMfa: boolean;
-  /** Every granted group and user; assigned only when the group claims require assignment. */
+  /** Every granted group and user. They are assigned only when the group claims require it. */
   assignees: readonly Assignee[];
 }
 
@@ -45,7 +45,7 @@ export class ValohaiApplication extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   /** Whether only assigned groups and users can sign in. */
   readonly assignmentRequired: boolean;
-  /** The app role assignment of each assignee, by key; empty when assignment is not required. */
+  /** The app role assignment of each assignee by key, empty when assignment is not required. */
   readonly assignments: ReadonlyMap<string, azuread.AppRoleAssignment>;
   readonly mfaPolicy?: azuread.ConditionalAccessPolicy;
 
@@ -156,9 +156,7 @@ function checkAssignees(assignees: readonly Assignee[]): void {
   const keys = new Set<string>();
   for (const assignee of assignees) {
     if (keys.has(assignee.key)) {
-      throw new Error(
-        `assignee "${assignee.key}" is listed twice; each group or user is assigned once.`,
-      );
+      throw new Error(`assignee "${assignee.key}" is listed twice. List each group or user once.`);
     }
     keys.add(assignee.key);
   }

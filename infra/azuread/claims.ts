@@ -3,9 +3,9 @@ import type * as azuread from "@pulumi/azuread";
 /**
  * Claims that `valohai-sso:optionalClaims` can add for Valohai's attribute mapping. Azure AD
  * delivers them in two ways:
- * - `optional`: one of Azure AD's predefined optional claims, set on the app registration;
+ * - `optional`: one of Azure AD's predefined optional claims, set on the app registration.
  * - `directory`: a user attribute such as department that is not a predefined optional claim,
- *   so a claims mapping policy on the service principal emits it, from the source attribute ID.
+ *   so a claims mapping policy on the service principal emits it from the named user attribute.
  */
 export type ClaimSource = { kind: "optional" } | { kind: "directory"; attribute: string };
 
@@ -56,9 +56,9 @@ export function directoryClaims(names: readonly string[]): string[] {
 }
 
 /**
- * The app registration's `optionalClaims` block: each predefined claim in ID tokens, which Valohai
- * reads at sign-in, and in access tokens issued for this application. Returns undefined when there
- * are none, so the registration does not gain an empty block.
+ * Builds the app registration's `optionalClaims` block, with each predefined claim in ID tokens,
+ * which Valohai reads at sign-in, and in access tokens issued for this application. Returns
+ * undefined when there are none, so the registration does not gain an empty block.
  */
 export function optionalClaimsBlock(
   names: readonly string[],
@@ -69,8 +69,8 @@ export function optionalClaimsBlock(
 }
 
 /**
- * The claims mapping policy definition that adds each directory attribute claim to the tokens
- * issued for the application, next to the claims Azure AD includes by default.
+ * Builds the claims mapping policy definition that adds each directory attribute claim to the
+ * tokens issued for the application, next to the claims Azure AD includes by default.
  */
 export function claimsMappingDefinition(names: readonly string[]): string {
   const schema = directoryClaims(names).map((name) => {

@@ -4,8 +4,8 @@ import { OPTIONAL_CLAIMS } from "./claims";
 
 /**
  * Group claims the application emits. `ApplicationGroup` sends only the groups assigned to the
- * application and makes assignment a condition of sign-in; `SecurityGroup` sends every security
- * group of the user and lets any user of the tenant sign in at Azure AD.
+ * application and makes assignment a condition of sign-in. `SecurityGroup` sends every security
+ * group of the user, and any user of the tenant can sign in at Azure AD.
  */
 export type GroupClaims = "ApplicationGroup" | "SecurityGroup";
 
@@ -13,7 +13,7 @@ export const GROUP_CLAIMS: readonly GroupClaims[] = ["ApplicationGroup", "Securi
 
 /** The stack settings of the Azure AD side, under the `valohai-sso:` namespace, with defaults. */
 export interface AzureAdSettings {
-  /** Group claims in tokens; `ApplicationGroup` also requires assignment to sign in. */
+  /** Group claims in tokens. `ApplicationGroup` also requires assignment to sign in. */
   groupClaims: GroupClaims;
   /** Extra claims for Valohai's attribute mapping, as names from `OPTIONAL_CLAIMS`. */
   optionalClaims: string[];
@@ -79,7 +79,7 @@ function readOwners(config: pulumi.Config): string[] {
   return [...new Set(owners.map((owner) => owner.toLowerCase()))];
 }
 
-/** Reads a setting that holds a YAML list of strings, which Pulumi passes as JSON text. */
+/** Reads a setting that contains a YAML list of strings, which Pulumi passes as JSON text. */
 function readStringList(config: pulumi.Config, key: string, what: string): string[] {
   const raw = config.get(key);
   if (raw === undefined) return [];

@@ -33,7 +33,7 @@ export interface Registration {
 export interface Invocation {
   token: string;
   args: Record<string, unknown>;
-  /** What the mocks returned. */
+  /** The mocks' return value. */
   result: Record<string, unknown>;
 }
 
@@ -58,7 +58,7 @@ export interface MockRunOptions {
   /** Values for user principal names; default: a stable made-up object ID per name. */
   users?: Record<string, string>;
   /**
-   * Groups by object ID for `getGroup`; null stands for a group that does not exist. Default: a
+   * Groups by object ID for `getGroup`, where null is a group that does not exist. Default: a
    * security group. The real provider fails the run for a missing group, but the mocks return an
    * empty result so that the plan can report the missing group against each grant that uses it.
    */
@@ -145,7 +145,7 @@ type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => voi
  * Records the URN, parent and dependencies of each registered resource. The mocks' `newResource`
  * receives only type, name and inputs, so this wraps the mock monitor's `registerResource`, which
  * receives the whole request. Resources are keyed by type and name, which the program keeps
- * unique; a second registration with the same key is an error rather than a silent overwrite.
+ * unique. A second registration with the same key is an error rather than a silent overwrite.
  */
 function recordResourceOptions(): Map<
   string,

@@ -140,7 +140,7 @@ export const PLACEHOLDER_ORGANIZATION_WARNING =
   "valohai-sso:organizationId is 0, a placeholder. Set it to your organization's ID " +
   "(GET /api/v0/organizations/ lists it) before pulumi up.";
 
-/** The JWT claim names a claims mapping policy adds, read back from its JSON definition. */
+/** Reads the JWT claim names that a claims mapping policy adds from its JSON definition. */
 function mappedClaimNames(policy: Registration): string[] {
   const definitions = (policy.inputs.definitions as string[] | undefined) ?? [];
   return definitions.flatMap((definition) => {
@@ -165,21 +165,7 @@ export function renderPlan(plan: Plan): string {
     `Plan for stack "${plan.stack}" from ${plan.grantsFile} (offline: no Azure AD or Valohai calls)`,
   );
   add();
-  add(`Azure AD application "${plan.application.displayName}"`);
-  add(`  sign-in audience   ${plan.application.signInAudience}`);
-  for (const uri of plan.application.redirectUris) {
-    add(`  redirect URI       ${uri}`);
-  }
-  add(`  service principal  ${plan.application.servicePrincipal ? "yes" : "no"}`);
-  add(`  group claims       ${plan.application.groupClaims.join(", ") || "none"}`);
-  add(
-    `  assignment         ${plan.application.assignmentRequired ? "required: only granted groups and users sign in" : "not required"}`,
-  );
-  add(`  optional claims    ${plan.application.optionalClaims.join(", ") || "none"}`);
-  add(`  owners             ${plan.application.owners}, the deploying principal included`);
-  add(
-    `  MFA policy         ${plan.application.mfaPolicy ? "required for this application" : "no"}`,
-  );
+  renderApplication(plan, add);
   add();
   add(`Security groups (${plan.groups.length})`);
   const groupWidth = Math.max(0, ...plan.groups.map((group) => group.name.length));
@@ -218,6 +204,25 @@ export function renderPlan(plan: Plan): string {
     add(`warning: ${warning}`);
   }
   return lines.join("\n") + "\n";
+}
+
+function renderApplication(plan: Plan, add: (line?: string) => void): void {
+  add(`Azure AD application "${plan.application.displayName}"`);
+  add(`  sign-in audience   ${plan.application.signInAudience}`);
+  for (const uri of plan.application.redirectUris) {
+    add(`  redirect URI       ${uri}`);
+  }
+  add(`  service principal  ${plan.application.servicePrincipal ? "yes" : "no"}`);
+  add(`  group claims       ${plan.application.groupClaims.join(", ") || "none"}`);
+  const assignment = plan.application.assignmentRequired
+    ? "required: only granted groups and users sign in"
+    : "not required";
+  add(`  assignment         ${assignment}`);
+  add(`  optional claims    ${plan.application.optionalClaims.join(", ") || "none"}`);
+  add(`  owners             ${plan.application.owners}, the deploying principal included`);
+  add(
+    `  MFA policy         ${plan.application.mfaPolicy ? "required for this application" : "no"}`,
+  );
 }
 
 function renderReadiness(plan: Plan, add: (line?: string) => void): void {

@@ -13,7 +13,7 @@ export interface ReadinessCheck {
   /** The condition, stated as it reads when it holds. */
   condition: string;
   ok: boolean;
-  /** What is wrong and how to fix it; present only when the condition fails. */
+  /** Explanation of the failure and its fix, present only when the condition fails. */
   fix?: string;
 }
 
@@ -34,12 +34,10 @@ const TYPES = {
   accessGrant: "pulumi-nodejs:dynamic/valohai:AccessGrant",
 } as const;
 
-/** What the declared setup says about one group, by object ID. */
+/** Facts about one group in the declared setup, by object ID. */
 interface GroupFacts {
   found: boolean;
   securityEnabled: boolean;
-  /** Whether this project creates the group, rather than referencing it by object ID. */
-  managed: boolean;
 }
 
 interface DeclaredSetup {
@@ -83,7 +81,6 @@ function describeSetup(run: MockRun<SsoOutputs>): DeclaredSetup {
     groups.set(group.state.objectId as string, {
       found: true,
       securityEnabled: group.inputs.securityEnabled === true,
-      managed: true,
     });
   }
   for (const lookup of run.invocations.filter((call) => call.token === GET_GROUP)) {
@@ -91,7 +88,6 @@ function describeSetup(run: MockRun<SsoOutputs>): DeclaredSetup {
     groups.set(objectId, {
       found: typeof lookup.result.objectId === "string" && lookup.result.objectId !== "",
       securityEnabled: lookup.result.securityEnabled === true,
-      managed: false,
     });
   }
 

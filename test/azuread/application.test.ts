@@ -35,14 +35,14 @@ describe("application group claims", () => {
     expect(servicePrincipal(run).inputs.appRoleAssignmentRequired).toBe(true);
   });
 
-  it("keeps the redirect URI, audience and duplicate-name check", async () => {
+  it("keeps redirect URI, audience and name check", async () => {
     const run = await runProgram();
     expect(application(run).inputs.web).toEqual({ redirectUris: [CALLBACK] });
     expect(application(run).inputs.signInAudience).toBe("AzureADMyOrg");
     expect(application(run).inputs.preventDuplicateNames).toBe(true);
   });
 
-  it("emits SecurityGroup claims without assignments when configured", async () => {
+  it("emits SecurityGroup claims without assignments", async () => {
     const run = await runProgram(undefined, { "valohai-sso:groupClaims": "SecurityGroup" });
     expect(application(run).inputs.groupMembershipClaims).toEqual(["SecurityGroup"]);
     expect(servicePrincipal(run).inputs.appRoleAssignmentRequired).toBe(false);
@@ -71,7 +71,7 @@ describe("application group claims", () => {
 });
 
 describe("application role assignments", () => {
-  it("assigns each granted group once with the default role", async () => {
+  it("assigns granted groups the default role", async () => {
     const run = await runProgram();
     const assignments = ofType(run, TYPES.assignment);
     expect(assignments).toHaveLength(3);
@@ -124,13 +124,13 @@ describe("application role assignments", () => {
 });
 
 describe("application owners", () => {
-  it("makes the deploying principal the only default owner", async () => {
+  it("owns by the deployer by default", async () => {
     const run = await runProgram();
     expect(application(run).inputs.owners).toEqual([MOCK_DEPLOYER_ID]);
     expect(servicePrincipal(run).inputs.owners).toEqual([MOCK_DEPLOYER_ID]);
   });
 
-  it("adds configured owners after the deploying principal", async () => {
+  it("adds configured owners after the deployer", async () => {
     const owner = "6F1C2A34-5B6D-4E7F-8A9B-0C1D2E3F4A5B";
     const run = await runProgram(undefined, {
       "valohai-sso:owners": JSON.stringify([owner, MOCK_DEPLOYER_ID]),
@@ -176,7 +176,7 @@ describe("application optional claims", () => {
     expect(ofType(run, TYPES.claimsMappingPolicy)).toHaveLength(0);
   });
 
-  it("maps directory attributes through a claims mapping policy", async () => {
+  it("maps directory attributes through a policy", async () => {
     const run = await runProgram(undefined, {
       "valohai-sso:optionalClaims": JSON.stringify(["department", "jobTitle", "employeeId"]),
     });
@@ -196,7 +196,7 @@ describe("application optional claims", () => {
     expect(application(run).inputs.optionalClaims).toBeUndefined();
   });
 
-  it("assigns the claims mapping policy to the service principal", async () => {
+  it("assigns the mapping policy to the principal", async () => {
     const run = await runProgram(undefined, {
       "valohai-sso:optionalClaims": JSON.stringify(["department"]),
     });
@@ -208,7 +208,7 @@ describe("application optional claims", () => {
     expect(assignment.dependencies).toContain(servicePrincipal(run).urn);
   });
 
-  it("rejects an unknown claim with the list of names", async () => {
+  it("rejects an unknown claim with the names", async () => {
     await expect(
       runProgram(undefined, { "valohai-sso:optionalClaims": JSON.stringify(["officeLocation"]) }),
     ).rejects.toThrow(/unknown claim "officeLocation". Use names from this list: acct, /);
@@ -244,7 +244,7 @@ describe("application MFA policy", () => {
     expect(policies[0].dependencies).toContain(servicePrincipal(run).urn);
   });
 
-  it("rejects a requireMfa value that is not a boolean", async () => {
+  it("rejects a non-boolean requireMfa", async () => {
     await expect(runProgram(undefined, { "valohai-sso:requireMfa": "yes" })).rejects.toThrow(
       /valohai-sso:requireMfa "yes": use true or false/,
     );
@@ -252,12 +252,12 @@ describe("application MFA policy", () => {
 });
 
 describe("application dependencies", () => {
-  it("creates the service principal after the application", async () => {
+  it("creates the principal after the application", async () => {
     const run = await runProgram();
     expect(servicePrincipal(run).dependencies).toEqual([application(run).urn]);
   });
 
-  it("assigns a managed group after the group and service principal", async () => {
+  it("assigns a group after group and principal", async () => {
     const run = await runProgram();
     const assignment = named(run, TYPES.assignment, "valohai-group-Data Scientists");
     expect(assignment.dependencies).toEqual(
@@ -265,7 +265,7 @@ describe("application dependencies", () => {
     );
   });
 
-  it("makes assignments and policies children of the component", async () => {
+  it("parents children to the component", async () => {
     const run = await runProgram(undefined, { "valohai-sso:requireMfa": "true" });
     const component = named(run, "valohai-sso:azuread:ValohaiApplication", "valohai");
     for (const child of [
@@ -312,7 +312,7 @@ describe("application dependencies", () => {
 });
 
 describe("application on a second run", () => {
-  it("registers identical resources with the same inputs", async () => {
+  it("registers identical resources", async () => {
     const config = {
       "valohai-sso:optionalClaims": JSON.stringify(["email", "department"]),
       "valohai-sso:requireMfa": "true",

@@ -66,7 +66,7 @@ describe("login readiness failures", () => {
     );
   });
 
-  it("reports an existing group that is not a security group", async () => {
+  it("reports a non-security existing group", async () => {
     const run = await runProgram(
       undefined,
       {},
@@ -80,7 +80,7 @@ describe("login readiness failures", () => {
     );
   });
 
-  it("reports a group left out of SecurityGroup claims", async () => {
+  it("reports a group missing from claims", async () => {
     const run = await runProgram(
       undefined,
       { "valohai-sso:groupClaims": "SecurityGroup" },
@@ -131,7 +131,7 @@ grants:
 });
 
 describe("login readiness without assignment", () => {
-  it("lets groups sign in without assignment under SecurityGroup claims", async () => {
+  it("skips assignment under SecurityGroup claims", async () => {
     const run = await runProgram(undefined, { "valohai-sso:groupClaims": "SecurityGroup" });
     const grant = grantNamed(checkLoginReadiness(run), "data-scientists");
     expect(grant.ready).toBe(true);
@@ -154,7 +154,7 @@ describe("plan text for login readiness", () => {
     expect(text).toContain('    ok      group "Data Scientists" is assigned to the application');
   });
 
-  it("prints the application's claims, assignment and MFA settings", async () => {
+  it("prints claims, assignment and MFA settings", async () => {
     const run = await runProgram(undefined, {
       "valohai-sso:optionalClaims": JSON.stringify(["email", "department"]),
       "valohai-sso:requireMfa": "true",
