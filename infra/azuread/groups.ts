@@ -79,7 +79,9 @@ export function declareGroups(
     groups.set(group.name, {
       name: group.name,
       managed: false,
-      objectId: pulumi.output(objectId),
+      // The object ID waits for the lookup, so that nothing is assigned or granted to a group
+      // the directory does not return.
+      objectId: lookup.apply(() => objectId),
       lookup,
     });
   }

@@ -88,6 +88,16 @@ describe("application role assignments", () => {
     );
   });
 
+  it("looks up each existing group by object ID", async () => {
+    const run = await runProgram(writeGrantsFile(GRANTS_WITH_UNUSED_GROUPS));
+    const lookups = run.invocations.filter(
+      (call) => call.token === "azuread:index/getGroup:getGroup",
+    );
+    expect(lookups.map((call) => call.args.objectId).sort()).toEqual(
+      [EXISTING_GROUP_ID, UNUSED_EXISTING_GROUP_ID].sort(),
+    );
+  });
+
   it("assigns no group that no grant uses", async () => {
     const run = await runProgram(writeGrantsFile(GRANTS_WITH_UNUSED_GROUPS));
     const assigned = assignedObjectIds(run);
