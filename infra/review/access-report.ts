@@ -7,6 +7,8 @@ export interface Route {
   /** The group, or undefined when the grant names the user directly. */
   group?: string;
   grant: string;
+  /** Last day of the grant's exception, for a grant that names the user directly. */
+  exceptionExpires?: string;
 }
 
 /** A team and every route that gives it. */
@@ -66,7 +68,13 @@ export function buildAccessReport(file: GrantsFile): AccessReport {
   const grantsByGroup = new Map<string, Set<string>>();
   for (const grant of file.grants) {
     grant.groups.forEach((group) => addTo(grantsByGroup, group, grant.name));
-    grant.users.forEach((user) => entryFor(userPrincipal(user)).routes.push({ grant: grant.name }));
+    const expires = grant.exception?.expires;
+    for (const user of grant.users) {
+      const route = expires
+        ? { grant: grant.name, exceptionExpires: expires }
+        : { grant: grant.name };
+      entryFor(userPrincipal(user)).routes.push(route);
+    }
   }
   for (const group of file.managedGroups) {
     for (const member of group.members) {

@@ -25,6 +25,8 @@ export interface SignInChange {
   change: "gains" | "loses";
   principal: Principal;
   grants: string[];
+  /** The grants give an admin team: in the head version for a gain, in the base for a loss. */
+  admin: boolean;
 }
 
 /** A member added to or removed from a managed group. */
@@ -79,7 +81,7 @@ export function compareGrants(base: GrantsFile, head: GrantsFile): GrantsCompari
   return {
     adminTeams: [...admin].sort(compareText),
     teamAccess: compareTeamAccess(baseAccess, headAccess, admin),
-    signIn: compareSignIn(baseAccess, headAccess),
+    signIn: compareSignIn(baseAccess, headAccess, admin),
     members: compareMembers(base, head, admin),
     grants: compareGrantDeclarations(base, head, admin),
     teams: compareTeamDeclarations(base, head, admin),
@@ -126,20 +128,31 @@ function compareTeamAccess(
 function compareSignIn(
   base: Map<string, PrincipalAccess>,
   head: Map<string, PrincipalAccess>,
+  admin: Set<string>,
 ): SignInChange[] {
   const changes: SignInChange[] = [];
-  for (const [key, access] of head) {
-    if (!base.has(key)) {
-      changes.push({ change: "gains", principal: access.principal, grants: sorted(access.grants) });
+  const collect = (
+    from: Map<string, PrincipalAccess>,
+    to: Map<string, PrincipalAccess>,
+    change: "gains" | "loses",
+  ) => {
+    for (const [key, access] of to) {
+      if (from.has(key)) continue;
+      changes.push({
+        change,
+        principal: access.principal,
+        grants: sorted(access.grants),
+        admin: [...access.teams.keys()].some((team) => admin.has(team)),
+      });
     }
-  }
-  for (const [key, access] of base) {
-    if (!head.has(key)) {
-      changes.push({ change: "loses", principal: access.principal, grants: sorted(access.grants) });
-    }
-  }
+  };
+  collect(base, head, "gains");
+  collect(head, base, "loses");
   return changes.sort(
-    (a, b) => compareText(a.change, b.change) || comparePrincipals(a.principal, b.principal),
+    (a, b) =>
+      adminFirst(a, b) ||
+      compareText(a.change, b.change) ||
+      comparePrincipals(a.principal, b.principal),
   );
 }
 

@@ -89,6 +89,7 @@ export const ACCESS_REPORT_CSV_HEADER = [
   "admin_team",
   "through_groups",
   "through_grants",
+  "exception_expires",
 ];
 
 /**
@@ -106,7 +107,7 @@ export function renderAccessReportCsv(report: AccessReport): string {
       item.canSignIn ? "yes" : "no",
     ];
     if (item.teams.length === 0) {
-      rows.push([...fixed, "", "", "", item.grants.join("; ")]);
+      rows.push([...fixed, "", "", "", item.grants.join("; "), exceptionDates(item.routes)]);
     }
     for (const team of item.teams) {
       const groups = [...new Set(team.routes.map((route) => route.group ?? "(user grant)"))];
@@ -117,6 +118,7 @@ export function renderAccessReportCsv(report: AccessReport): string {
         team.admin ? "yes" : "no",
         groups.join("; "),
         grants.join("; "),
+        exceptionDates(team.routes),
       ]);
     }
   }
@@ -143,11 +145,19 @@ function teamList(item: EffectiveAccess): string {
 function routeList(routes: readonly Route[], principal: Principal): string {
   return routes
     .map((route) => {
-      if (route.group === undefined) return `user grant ${code(route.grant)}`;
+      if (route.group === undefined) {
+        const until = route.exceptionExpires ? ` (exception until ${route.exceptionExpires})` : "";
+        return `user grant ${code(route.grant)}${until}`;
+      }
       if (principal.kind === "existingGroup") return `grant ${code(route.grant)}`;
       return `group ${code(route.group)} (grant ${code(route.grant)})`;
     })
     .join(", ");
+}
+
+function exceptionDates(routes: readonly Route[]): string {
+  const dates = routes.flatMap((route) => (route.exceptionExpires ? [route.exceptionExpires] : []));
+  return [...new Set(dates)].sort().join("; ");
 }
 
 function objectIdOf(principal: Principal): string {

@@ -69,63 +69,60 @@ function section(lines: string[], title: string, body: string[]): void {
 /** Builds the one-line summary: counts per kind of change, or "no access changes". */
 function summarize(review: ReviewDocument): string {
   const { comparison } = review;
-  const tally = (label: string, pairs: [string, number][]) => {
-    const counted = pairs.filter(([, n]) => n > 0).map(([verb, n]) => `${n} ${verb}`);
-    return counted.length > 0 ? [`${label} ${counted.join(", ")}`] : [];
-  };
   const byChange = <T extends { change: string }>(items: readonly T[], change: string) =>
-    items.filter((item) => item.change === change).length;
-  const declarations = (label: string, items: DeclarationChange[]) => {
-    const relevant = items.filter((item) => item.affectsAccess);
-    return tally(label, [
-      ["added", byChange(relevant, "added")],
-      ["changed", byChange(relevant, "changed")],
-      ["removed", byChange(relevant, "removed")],
-    ]);
-  };
-  const parts = [
-    ...tally("team access", [
-      ["gained", byChange(comparison.teamAccess, "gains")],
-      ["lost", byChange(comparison.teamAccess, "loses")],
-    ]),
-    ...tally("sign-in", [
-      ["gained", byChange(comparison.signIn, "gains")],
-      ["lost", byChange(comparison.signIn, "loses")],
-    ]),
-    ...tally("members", [
-      ["added", byChange(comparison.members, "added")],
-      ["removed", byChange(comparison.members, "removed")],
-    ]),
-    ...declarations("grants", comparison.grants),
-    ...declarations("teams", comparison.teams),
-    ...declarations("groups", comparison.groups),
+    items.filter(
+      (item) => item.change === change && (!("affectsAccess" in item) || item.affectsAccess),
+    ).length;
+  const tallies: [number, string, string][] = [
+    [byChange(comparison.teamAccess, "gains"), "team", "gained"],
+    [byChange(comparison.teamAccess, "loses"), "team", "lost"],
+    [byChange(comparison.signIn, "gains"), "sign-in", "gained"],
+    [byChange(comparison.signIn, "loses"), "sign-in", "lost"],
+    [byChange(comparison.members, "added"), "member", "added"],
+    [byChange(comparison.members, "removed"), "member", "removed"],
   ];
-  const accessChanges = parts.length > 0 ? parts : ["no access changes"];
-  const notes: string[] = [];
+  for (const [noun, items] of [
+    ["grant", comparison.grants],
+    ["team", comparison.teams],
+    ["group", comparison.groups],
+  ] as const) {
+    for (const change of ["added", "changed", "removed"]) {
+      tallies.push([byChange(items, change), noun === "team" ? "team declaration" : noun, change]);
+    }
+  }
+  const changes = tallies
+    .filter(([n]) => n > 0)
+    .map(([n, noun, verb]) => `${count(n, noun)} ${verb}`);
+  const parts = [changes.length > 0 ? changes.join(", ") : "no access changes"];
   const adminChanges = countAdminChanges(comparison);
-  if (adminChanges > 0) notes.push(count(adminChanges, "admin change"));
+  if (adminChanges > 0) parts.push(count(adminChanges, "admin change"));
   const otherChanges = [...comparison.grants, ...comparison.teams, ...comparison.groups].filter(
     (item) => !item.affectsAccess,
   ).length;
-  if (otherChanges > 0) notes.push(count(otherChanges, "other change"));
+  if (otherChanges > 0) parts.push(count(otherChanges, "other change"));
   const expired = review.head.grants.filter(
     (grant) => grant.exception && grant.exception.expires < review.today,
   ).length;
-  if (expired > 0) notes.push(count(expired, "expired exception"));
-  notes.push(summarizeVerdicts(review.verdicts));
-  return [...accessChanges, ...notes].join("; ");
+  if (expired > 0) parts.push(count(expired, "expired exception"));
+  parts.push(summarizeVerdicts(review.verdicts));
+  return parts.join("; ");
 }
 
+/** Counts violations per enforcement level, such as "2 mandatory and 1 advisory policy violations". */
 function summarizeVerdicts(verdicts: readonly PolicyVerdict[]): string {
   if (verdicts.length === 0) return "no policy violations";
-  const mandatory = verdicts.filter((verdict) => verdict.enforcementLevel === "mandatory").length;
-  return `${count(verdicts.length, "policy violation")} (${mandatory} mandatory)`;
+  const levels = (["mandatory", "advisory", "disabled"] as const)
+    .map((level) => [level, verdicts.filter((v) => v.enforcementLevel === level).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([level, n]) => `${n} ${level}`);
+  return `${levels.join(" and ")} policy violation${verdicts.length === 1 ? "" : "s"}`;
 }
 
 function countAdminChanges(comparison: GrantsComparison): number {
   const declarations = [...comparison.grants, ...comparison.teams, ...comparison.groups];
   return [
     ...comparison.teamAccess,
+    ...comparison.signIn,
     ...comparison.members,
     ...declarations.filter((item) => item.affectsAccess),
   ].filter((item) => item.admin).length;
@@ -193,7 +190,8 @@ function renderSignIn(comparison: GrantsComparison): string[] {
   return table(
     ["Change", "Principal", "Object ID", "Grants"],
     comparison.signIn.map((change) => [
-      change.change === "gains" ? "can now sign in" : "can no longer sign in",
+      (change.admin ? "**admin** " : "") +
+        (change.change === "gains" ? "can now sign in" : "can no longer sign in"),
       describePrincipal(change.principal),
       objectIdOf(change.principal),
       codeList(change.grants),
@@ -280,7 +278,7 @@ function renderExceptions(head: GrantsFile, today: string): string[] {
       const exception = grant.exception as { reason: string; expires: string };
       return [
         code(grant.name),
-        codeList(grant.users),
+        codeList([...grant.users].sort(compareText)),
         escapeText(exception.reason),
         exception.expires,
         expiryStatus(exception.expires, today),
