@@ -72,9 +72,7 @@ describe("review fixtures", () => {
       await expect(renderAccessReportMarkdown(report, `${name}/head.yaml`)).toMatchFileSnapshot(
         path.join(dir, "access.md"),
       );
-      await expect(renderAccessReportCsv(report)).toMatchFileSnapshot(
-        path.join(dir, "access.csv"),
-      );
+      await expect(renderAccessReportCsv(report)).toMatchFileSnapshot(path.join(dir, "access.csv"));
     });
   });
 });
