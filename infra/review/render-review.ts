@@ -115,7 +115,9 @@ function summarizeVerdicts(verdicts: readonly PolicyVerdict[]): string {
     .map((level) => [level, verdicts.filter((v) => v.enforcementLevel === level).length] as const)
     .filter(([, n]) => n > 0)
     .map(([level, n]) => `${n} ${level}`);
-  return `${levels.join(" and ")} policy violation${verdicts.length === 1 ? "" : "s"}`;
+  const listed =
+    levels.length === 1 ? levels[0] : `${levels.slice(0, -1).join(", ")} and ${levels.at(-1)}`;
+  return `${listed} policy violation${verdicts.length === 1 ? "" : "s"}`;
 }
 
 function countAdminChanges(comparison: GrantsComparison): number {
