@@ -29,8 +29,8 @@ or is invalid; 2 for invalid options.
 
 /**
  * The one place where the review obtains policy verdicts for the head version.
- * TODO: return the verdicts of the offline policy runner once this project has one; until then
- * this returns none, so every review reports no policy violations.
+ * TODO: return the offline policy runner's verdicts once this project has that runner. Until
+ * then this returns none, so every review reports no policy violations.
  */
 const checkPolicies: PolicyCheck = () => [];
 
@@ -130,7 +130,7 @@ function gitShow(revision: string, grantsFile: string): string {
       `invalid --base "${revision}": a git revision or file name cannot start with "-".`,
     );
   }
-  const shown = `${revision}:${displayPath(grantsFile)}`;
+  const location = `${revision}:${displayPath(grantsFile)}`;
   try {
     // "./" makes git resolve the path from the file's own folder instead of the repository root.
     return execFileSync("git", ["show", `${revision}:./${path.basename(grantsFile)}`], {
@@ -140,24 +140,24 @@ function gitShow(revision: string, grantsFile: string): string {
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {
-    throw new UsageError(gitFailure(error, revision, shown));
+    throw new UsageError(gitFailure(error, revision, location));
   }
 }
 
-function gitFailure(error: unknown, revision: string, shown: string): string {
+function gitFailure(error: unknown, revision: string, location: string): string {
   const failure = error as NodeJS.ErrnoException & { stderr?: string };
   if (failure.code === "ENOENT") {
-    return `cannot read the base version ${shown}: git was not found. Install git or pass --base with a file.`;
+    return `cannot read the base version ${location}: git was not found. Install git or pass --base with a file.`;
   }
   const stderr = String(failure.stderr ?? "");
   if (/does not exist in|exists on disk, but not in/.test(stderr)) {
     return (
-      `cannot read the base version: ${shown} does not exist at revision "${revision}". ` +
+      `cannot read the base version: ${location} does not exist at revision "${revision}". ` +
       "Check --grants, or pass --base with a file."
     );
   }
   if (/not a git repository/i.test(stderr)) {
-    return `cannot read the base version ${shown}: the grants file is not in a git repository. Pass --base with a file.`;
+    return `cannot read the base version ${location}: the grants file is not in a git repository. Pass --base with a file.`;
   }
   if (/invalid object name|unknown revision|bad revision|not a valid object name/i.test(stderr)) {
     return (
@@ -166,7 +166,7 @@ function gitFailure(error: unknown, revision: string, shown: string): string {
     );
   }
   const detail = stderr.trim().split("\n")[0] || String(failure.message);
-  return `cannot read the base version ${shown}: git show failed: ${detail}`;
+  return `cannot read the base version ${location}: git show failed: ${detail}`;
 }
 
 if (require.main === module) {

@@ -18,7 +18,7 @@ export interface TeamRoutes {
   routes: Route[];
 }
 
-/** What a principal can do in Valohai according to one grants file. */
+/** Effective access of one principal according to one grants file. */
 export interface EffectiveAccess {
   /** A user, or an existing group whose members are not managed here. */
   principal: Principal;
@@ -32,7 +32,7 @@ export interface EffectiveAccess {
   teams: TeamRoutes[];
 }
 
-/** Who gets one team, and how. */
+/** The holders of one team, each with the routes that give it. */
 export interface TeamHolders {
   team: string;
   admin: boolean;
@@ -48,7 +48,7 @@ export interface AccessReport {
 
 /**
  * Builds the access report of a grants file. People are the members of managed groups and the
- * users grants name directly. Existing groups stand for members that this file does not list.
+ * users grants name directly. Existing groups represent members that this file does not list.
  */
 export function buildAccessReport(file: GrantsFile): AccessReport {
   const admin = adminTeams(file);

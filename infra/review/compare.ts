@@ -298,9 +298,12 @@ function compareDeclarations<T extends { name: string }>(
     const after = headByName.get(name);
     const assessed = assess(before, after);
     if (before && after && assessed.fields.length === 0) continue;
+    let change: DeclarationChange["change"] = "changed";
+    if (!before) change = "added";
+    if (!after) change = "removed";
     changes.push({
       name,
-      change: !before ? "added" : !after ? "removed" : "changed",
+      change,
       admin: assessed.adminTeams.length > 0,
       adminTeams: assessed.adminTeams,
       affectsAccess: assessed.affectsAccess || !before || !after,
@@ -350,7 +353,8 @@ function isChange(change: FieldChange): boolean {
 
 /** Shows a team flag as yes or no, where an unset flag is no; undefined when there is no team. */
 function flag(team: Team | undefined, key: "admin" | "adopt"): string | undefined {
-  return team === undefined ? undefined : team[key] ? "yes" : "no";
+  if (team === undefined) return undefined;
+  return team[key] ? "yes" : "no";
 }
 
 function adminAmong(teams: readonly string[], admin: Set<string>): string[] {

@@ -3,16 +3,16 @@ import type { GrantsFile } from "../grants/schema";
 
 /**
  * A principal a grant can name: a group from the grants file or an individual user. The key
- * identifies the same principal across two versions of a file: managed groups by name, existing
- * groups by object ID, users by lowercased object ID or user principal name, because Azure AD
- * compares user principal names case-insensitively.
+ * identifies the same principal in two versions of a file. Managed groups are keyed by name and
+ * existing groups by object ID. Users are keyed by lowercased object ID or user principal name,
+ * because Azure AD compares user principal names case-insensitively.
  */
 export type Principal =
   | { kind: "managedGroup"; key: string; name: string }
   | { kind: "existingGroup"; key: string; name: string; objectId: string }
   | { kind: "user"; key: string; name: string; objectId?: string };
 
-/** What one principal gets from a grants file: the grants that match it and the teams each gives. */
+/** Access of one principal in a grants file: the grants that match it and the teams each gives. */
 export interface PrincipalAccess {
   principal: Principal;
   grants: Set<string>;
@@ -56,7 +56,7 @@ export function groupPrincipals(file: GrantsFile): Map<string, Principal> {
   return groups;
 }
 
-/** The names of the teams marked `admin: true`. */
+/** Returns the names of the teams marked `admin: true`. */
 export function adminTeams(file: GrantsFile): Set<string> {
   return new Set(file.teams.filter((team) => team.admin).map((team) => team.name));
 }

@@ -1,6 +1,6 @@
 /**
- * Markdown helpers for text that comes from a grants file. Names and reasons are written by
- * whoever edits the file, so they are escaped: an unescaped `<!--` in a pull request comment
+ * Markdown helpers for text that comes from a grants file. Anyone who edits the file writes its
+ * names and reasons, so they are escaped: an unescaped `<!--` in a pull request comment
  * would hide everything after it, warnings included.
  */
 
@@ -9,7 +9,8 @@ export function compareText(a: string, b: string): number {
   const lowerA = a.toLowerCase();
   const lowerB = b.toLowerCase();
   if (lowerA !== lowerB) return lowerA < lowerB ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** Formats a count with its noun, such as "1 grant" or "3 grants". */

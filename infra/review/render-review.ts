@@ -20,7 +20,7 @@ export interface ReviewDocument {
   comparison: GrantsComparison;
   /** The head version, whose exceptions the review lists. */
   head: GrantsFile;
-  /** Where each version came from, such as `main:config/grants.yaml`. */
+  /** Labels naming the source of each version, such as `main:config/grants.yaml`. */
   baseLabel: string;
   headLabel: string;
   /** Policy violations in the head version. */
@@ -81,6 +81,7 @@ function summarize(review: ReviewDocument): string {
     [byChange(comparison.members, "added"), "member", "added"],
     [byChange(comparison.members, "removed"), "member", "removed"],
   ];
+
   for (const [noun, items] of [
     ["grant", comparison.grants],
     ["team", comparison.teams],
@@ -90,10 +91,12 @@ function summarize(review: ReviewDocument): string {
       tallies.push([byChange(items, change), noun === "team" ? "team declaration" : noun, change]);
     }
   }
+
   const changes = tallies
     .filter(([n]) => n > 0)
     .map(([n, noun, verb]) => `${count(n, noun)} ${verb}`);
   const parts = [changes.length > 0 ? changes.join(", ") : "no access changes"];
+
   const adminChanges = countAdminChanges(comparison);
   if (adminChanges > 0) parts.push(count(adminChanges, "admin change"));
   const otherChanges = [...comparison.grants, ...comparison.teams, ...comparison.groups].filter(
@@ -142,7 +145,7 @@ function touchedAdminTeams(comparison: GrantsComparison): string[] {
   return [...touched].sort(compareText);
 }
 
-/** The warning text when the change removes too large a share of grants, or all of them. */
+/** Returns the warning text when the change removes too large a share of grants, or all of them. */
 export function massRemovalWarning(
   comparison: GrantsComparison,
   maxShare = DEFAULT_MAX_REMOVAL_SHARE,
@@ -308,7 +311,7 @@ function describePrincipal(principal: Principal): string {
   }
 }
 
-/** The object ID when the file gives it; otherwise says when Azure AD assigns or resolves it. */
+/** Shows the object ID when the file gives it, and otherwise when Azure AD assigns or resolves it. */
 function objectIdOf(principal: Principal): string {
   if (principal.kind === "existingGroup") return code(principal.objectId);
   if (principal.kind === "managedGroup") return "assigned when the group is created";

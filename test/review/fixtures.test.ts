@@ -11,7 +11,7 @@ import {
 import { reviewGrantsChange } from "../../infra/review/review";
 
 /**
- * Each folder under fixtures/ holds a base and a head grants file, the expected review
+ * Each folder under fixtures/ contains a base and a head grants file, the expected review
  * (review.md) and the expected access report of the head version (access.md, access.csv).
  * An optional verdicts.json gives the policy verdicts the review receives.
  * `npx vitest run -u` rewrites the expected files; read the diff before committing it.

@@ -48,7 +48,7 @@ function git(cwd: string, ...args: string[]): void {
 describe("review command", () => {
   let repo: string;
 
-  /** A git repository whose main branch holds a fixture's base as config/grants.yaml. */
+  /** Creates a git repository whose main branch contains a fixture's base as config/grants.yaml. */
   beforeEach(() => {
     repo = mkdtempSync(path.join(tmpdir(), "valohai-sso-review-"));
     git(repo, "init", "-q", "-b", "main");

@@ -41,7 +41,7 @@ function loadWorkflow(name: string): Workflow {
   return doc.toJS() as Workflow;
 }
 
-/** The package.json scripts a shell command runs: `npm run X`, `npm run-script X`, `npm test`. */
+/** Lists the package.json scripts a shell command runs: `npm run X`, `npm run-script X`, `npm test`. */
 function scriptsRun(command: string): string[] {
   const scripts: string[] = [];
   for (const match of command.matchAll(
