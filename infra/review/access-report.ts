@@ -127,7 +127,7 @@ export function buildAccessReport(file: GrantsFile): AccessReport {
   };
 }
 
-/** Lists who gets each declared team: people first, then existing groups, each by name. */
+/** Lists who gets each declared team, admin teams first: people, then existing groups, by name. */
 function holdersByTeam(
   file: GrantsFile,
   access: readonly EffectiveAccess[],

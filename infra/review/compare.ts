@@ -75,9 +75,8 @@ export function compareGrants(base: GrantsFile, head: GrantsFile): GrantsCompari
   const admin = new Set([...adminTeams(base), ...adminTeams(head)]);
   const baseAccess = accessByPrincipal(base);
   const headAccess = accessByPrincipal(head);
-  const removedGrants = base.grants.filter(
-    (grant) => !head.grants.some((other) => other.name === grant.name),
-  );
+  const headGrantNames = new Set(head.grants.map((grant) => grant.name));
+  const removedGrants = base.grants.filter((grant) => !headGrantNames.has(grant.name));
   return {
     adminTeams: [...admin].sort(compareText),
     teamAccess: compareTeamAccess(baseAccess, headAccess, admin),
