@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseRetryAfter, ValohaiClient, type ClientOptions } from "../../infra/valohai/client";
 import { describeErrorBody, ValohaiApiError } from "../../infra/valohai/errors";
 import type { FakeValohai } from "../fake-valohai/server";
