@@ -10,10 +10,12 @@ export class ValohaiApiError extends Error {
     message: string,
     options: { cause?: unknown; retryAfterMs?: number } = {},
   ) {
-    super(
-      `${method} ${url} failed${status === undefined ? "" : ` with HTTP ${status}`}: ${message}`,
-      { cause: options.cause },
-    );
+    const text = `${method} ${url} failed${status === undefined ? "" : ` with HTTP ${status}`}: ${message}`;
+    super(text, { cause: options.cause });
+    // Pulumi's closure serializer turns this class into a function that calls `Error.call(this)`,
+    // which sets no fields on `this`, so the provider host would see an empty message.
+    this.message = text;
+    if (options.cause !== undefined) this.cause = options.cause;
     this.name = "ValohaiApiError";
     this.retryAfterMs = options.retryAfterMs;
   }

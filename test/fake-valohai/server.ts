@@ -73,6 +73,8 @@ export class FakeValohai {
   readonly grants = new Map<string, FakeGrant>();
   readonly log: LoggedRequest[] = [];
   randomFaults?: RandomFaults;
+  /** The token that requests must send; a test may change it to mimic a rotated token. */
+  token: string;
   /** The largest number of requests that were open at the same time. */
   maxConcurrent = 0;
   private concurrent = 0;
@@ -81,6 +83,7 @@ export class FakeValohai {
   private baseUrl = "";
 
   constructor(private readonly options: FakeValohaiOptions) {
+    this.token = options.token;
     this.server = http.createServer((request, response) => {
       this.concurrent++;
       this.maxConcurrent = Math.max(this.maxConcurrent, this.concurrent);
@@ -182,7 +185,7 @@ export class FakeValohai {
   }
 
   private route(entry: LoggedRequest, url: URL, body: unknown): [number, unknown] {
-    if (entry.authorization !== `Token ${this.options.token}`) {
+    if (entry.authorization !== `Token ${this.token}`) {
       return [401, { detail: "Invalid token." }];
     }
     const match = /^\/api\/v0\/(teams|access-grants)\/(?:([^/]+)\/)?$/.exec(url.pathname);
