@@ -1,6 +1,6 @@
 import type { AccessGrantInputs, AccessGrantOutputs } from "../../infra/valohai/access-grant";
 import type { TeamInputs, TeamOutputs } from "../../infra/valohai/team";
-import type { configuredProviders } from "./helpers";
+import type { configuredProviders } from "./fixtures";
 
 /**
  * A small stand-in for Pulumi's engine: it keeps ids and outputs of teams and grants, and calls
