@@ -27,7 +27,7 @@ export interface ClientOptions {
   apiUrl: string;
   /** Personal API token of an organization admin. */
   token: string;
-  /** Where the token was configured, named when Valohai rejects it. */
+  /** Setting or variable the token came from, named when Valohai rejects it. */
   tokenSource?: string;
   /** Time limit for one HTTP attempt in milliseconds; default 30000. */
   timeoutMs?: number;
