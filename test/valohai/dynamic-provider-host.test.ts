@@ -73,6 +73,12 @@ describe("providers in Pulumi's dynamic-provider host", () => {
     expect(serialized.teamProvider).toContain("exports.handler");
   });
 
+  it("rotating the token changes no serialized provider", () => {
+    const rotated = serializeProviders(outDir, { VALOHAI_API_TOKEN: "rotated-token" });
+    expect(rotated.teamProvider).toBe(serialized.teamProvider);
+    expect(rotated.accessGrantProvider).toBe(serialized.accessGrantProvider);
+  });
+
   it("team check accepts inputs and unknowns", async () => {
     const checked = record(await host.check(TEAM_URN, {}, teamProps()));
     expect(checked.failures).toEqual([]);
@@ -157,6 +163,15 @@ describe("providers in Pulumi's dynamic-provider host", () => {
     };
     const diff = record(await host.diff(GRANT_URN, grant.id, grant.outs, reordered));
     expect(diff.unchanged).toBe(true);
+  });
+
+  it("new provider code alone is no change", async () => {
+    const olds = { ...grant.outs, __provider: "exports.handler = () => ({});" };
+    const diff = record(await host.diff(GRANT_URN, grant.id, olds, grant.inputs));
+    expect(diff.unchanged).toBe(true);
+    const updated = record(await host.update(GRANT_URN, grant.id, olds, grant.inputs));
+    expect(updated.properties).toMatchObject({ grantId: grant.id, grantName: "data-science" });
+    expect(updated.properties.__provider).toBe(serialized.accessGrantProvider);
   });
 
   it("update of both resources", async () => {
