@@ -149,7 +149,7 @@ function remoteFieldsOf(inputs: AccessGrantInputs): AccessGrantFields {
   };
 }
 
-/** Whether Valohai's copy would stay the same; tolerates states that lack principals or teams. */
+/** Checks whether Valohai's copy would stay the same, also for states without principals or teams. */
 function sameRemoteFields(olds: AccessGrantInputs, news: AccessGrantInputs): boolean {
   return (
     sameSet(
@@ -163,7 +163,7 @@ function sameRemoteFields(olds: AccessGrantInputs, news: AccessGrantInputs): boo
   );
 }
 
-/** What the grant says beyond Valohai's fields, order-free, so a rename shows as a change. */
+/** Lists what the grant records beyond Valohai's fields, sorted, so that a rename is a change. */
 function describeLocally(inputs: AccessGrantInputs) {
   const principals = (inputs.principals ?? [])
     .map((principal) => `${principal.objectId}|${principal.kind}|${principal.name ?? ""}`)
@@ -197,7 +197,7 @@ function inputsFromRemote(grant: AccessGrantBody, recorded: AccessGrantOutputs):
   });
 }
 
-/** The outputs: every input echoed, so that `diff` can compare old outputs with new inputs. */
+/** Builds the outputs from every input, so that `diff` can compare old outputs with new inputs. */
 function grantOutputs(inputs: AccessGrantInputs, grantId: string): AccessGrantOutputs {
   return withoutUndefined({
     organizationId: inputs.organizationId,

@@ -7,8 +7,8 @@ import { describeErrorBody, describeNetworkError, ValohaiApiError } from "./erro
  *
  * Every attempt has a timeout. A request is retried with exponential backoff and jitter on 429
  * (after `Retry-After` when given), and on 502, 503, 504, timeouts and connection errors when its
- * method is safe to repeat (GET, PUT, DELETE). A POST is repeated only after a 429, which Valohai
- * sends before it acts on a request; `createOnce` covers the other failures of a create.
+ * method is safe to repeat (GET, PUT, DELETE). A POST is repeated only after a 429, because a rate
+ * limiter rejects a request before it is handled. `createOnce` covers the other failures of a create.
  */
 
 export interface RetryOptions {
@@ -262,9 +262,8 @@ export class RequestLimiter {
 }
 
 /**
- * One limiter per process and limit, kept on `globalThis` because the provider host loads each
- * serialized provider as a separate module copy, and a module-level variable would give each its
- * own limiter.
+ * Returns the limiter shared by this process for this limit. It lives on `globalThis` because the
+ * provider host loads each serialized provider as a separate module copy.
  */
 function processLimiter(maxInFlight: number): RequestLimiter {
   const key = Symbol.for(`valohai-sso.requestLimiter.${maxInFlight}`);

@@ -10,7 +10,7 @@ export function isKnown(value: unknown): boolean {
   return value !== undefined && value !== UNKNOWN;
 }
 
-/** Whether a value, or anything nested in its arrays and objects, is unknown at preview. */
+/** Checks whether a value, or anything nested in its arrays and objects, is unknown at preview. */
 export function containsUnknown(value: unknown): boolean {
   if (value === UNKNOWN) return true;
   if (Array.isArray(value)) return value.some(containsUnknown);
@@ -29,12 +29,12 @@ export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return left.length === right.length && left.every((value, i) => value === right[i]);
 }
 
-/** Copy without `undefined` values, which the provider host cannot encode in its replies. */
+/** Copies an object without its `undefined` values, which the provider host cannot encode. */
 export function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
-/** The failure for an organization ID that is known but not a positive integer, if any. */
+/** Returns the failure for an organization ID that is known but not a positive integer, if any. */
 export function checkOrganizationId(value: unknown): { property: string; reason: string }[] {
   if (!isKnown(value) || (Number.isInteger(value) && (value as number) > 0)) return [];
   return [

@@ -101,7 +101,7 @@ export class ProviderState {
     }
   }
 
-  /** The organization from the provider settings, if one is set there. */
+  /** Returns the organization ID from the provider settings, if they set one. */
   organizationId(): number | undefined {
     return this.settings?.organizationId;
   }

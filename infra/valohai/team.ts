@@ -169,7 +169,7 @@ function teamExistsError(inputs: TeamInputs, existing: TeamBody): Error {
   );
 }
 
-/** The outputs: every input echoed, so that `diff` can compare old outputs with new inputs. */
+/** Builds the outputs from every input, so that `diff` can compare old outputs with new inputs. */
 function teamOutputs(inputs: TeamInputs, team: Partial<TeamBody> & { id: string }): TeamOutputs {
   return withoutUndefined({
     organizationId: inputs.organizationId,

@@ -14,7 +14,7 @@ export type FaultKind =
   | "503" // 503 with a JSON body, before the request is handled
   | "html" // 502 with an HTML page, before the request is handled
   | "reset" // connection destroyed before the request is handled
-  | "slow" // answered normally after `delayMs`
+  | "slow" // handled normally after `delayMs`
   | "lost"; // handled, then the connection is destroyed so the response never arrives
 
 export interface Fault {
@@ -348,7 +348,7 @@ function send(response: http.ServerResponse, status: number, payload: unknown) {
   response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(payload));
 }
 
-/** Answers with the fault instead of handling the request, and returns the status sent. */
+/** Sends the fault's response instead of handling the request, and returns its status. */
 function sendFault(response: http.ServerResponse, fault: Fault): number | undefined {
   switch (fault.kind) {
     case "429":

@@ -4,7 +4,7 @@ import { UNKNOWN } from "../../infra/valohai/inputs";
 import type { FakeValohai } from "../fake-valohai/server";
 import {
   configuredProviders,
-  countRequests,
+  countStepRequests,
   findUndefinedPaths,
   GROUP_A,
   GROUP_B,
@@ -251,7 +251,7 @@ describe("access grant provider update", () => {
       ...context.inputs,
       teams: [...context.inputs.teams, { teamId: context.ops.id, name: "ops" }],
     };
-    const counts = await countRequests(context.fake, () =>
+    const counts = await countStepRequests(context.fake, () =>
       context.provider.update!(id, outs, news),
     );
     expect(counts).toEqual({ total: 1, writes: 1, reads: 0 });
@@ -268,7 +268,7 @@ describe("access grant provider update", () => {
       grantName: "renamed",
       exception: { reason: "contractor", expires: "2027-01-31" },
     };
-    const counts = await countRequests(context.fake, () =>
+    const counts = await countStepRequests(context.fake, () =>
       context.provider.update!(id, outs, news),
     );
     expect(counts.total).toBe(0);

@@ -66,7 +66,7 @@ describe("providers in Pulumi's dynamic-provider host", () => {
   const team: { id: string; outs: Props } = { id: "", outs: {} };
   const grant: { id: string; outs: Props; inputs: Props } = { id: "", outs: {}, inputs: {} };
 
-  it("serialized providers hold no token", () => {
+  it("serialized providers contain no token", () => {
     expect(serialized.containsSecrets).toBe(false);
     expect(serialized.teamProvider).not.toContain(CANARY);
     expect(serialized.accessGrantProvider).not.toContain(CANARY);

@@ -54,7 +54,7 @@ async function converge(engine: MiniEngine, desired: Desired, rounds = 10): Prom
   throw new Error(`no convergence after ${rounds} rounds`);
 }
 
-/** Asserts that Valohai holds exactly the desired teams and grants and that state points at them. */
+/** Asserts that Valohai contains exactly the desired teams and grants, and that state points at them. */
 function expectMatches(fake: FakeValohai, engine: MiniEngine, desired: Desired) {
   const teamNames = [...fake.teams.values()].map((team) => team.name).sort();
   expect(teamNames).toEqual(desired.teams.map((team) => team.name).sort());

@@ -47,7 +47,7 @@ export async function configuredProviders(
 }
 
 /** Counts the requests a step sends, by method. */
-export async function countRequests(fake: FakeValohai, step: () => Promise<unknown>) {
+export async function countStepRequests(fake: FakeValohai, step: () => Promise<unknown>) {
   const start = fake.log.length;
   await step();
   const sent = fake.log.slice(start);

@@ -3,9 +3,9 @@ import type { TeamInputs, TeamOutputs } from "../../infra/valohai/team";
 import type { configuredProviders } from "./fixtures";
 
 /**
- * A small stand-in for Pulumi's engine: it keeps ids and outputs of teams and grants, and calls
- * the providers' check, diff, create, update, read and delete as `pulumi up`, `refresh` and
- * `destroy` would. Like the engine, it keeps going after a failed step and reports the failures.
+ * A small stand-in for Pulumi's engine. It keeps ids and outputs of teams and grants, and calls the
+ * providers' check, diff, create, update, read and delete as `pulumi up`, `refresh` and `destroy`
+ * would. It keeps going after a failed step and returns the failures.
  */
 
 type Providers = Awaited<ReturnType<typeof configuredProviders>>;
@@ -79,7 +79,7 @@ export class MiniEngine {
     return errors;
   }
 
-  /** Reads every resource back, as `pulumi refresh` does. */
+  /** Reads every grant back, as `pulumi refresh` does for each resource. */
   async refresh(): Promise<void> {
     for (const [key, entry] of [...this.grants]) {
       const result = await this.providers.grants.read!(entry.id, entry.outs);

@@ -3,7 +3,7 @@ import { UNKNOWN } from "../../infra/valohai/inputs";
 import { createTeamProvider, type TeamOutputs } from "../../infra/valohai/team";
 import {
   configuredProviders,
-  countRequests,
+  countStepRequests,
   findUndefinedPaths,
   ORGANIZATION,
   TOKEN,
@@ -209,7 +209,7 @@ describe("team provider update", () => {
   it("rename sends one PUT", async () => {
     const { fake, provider } = await setup();
     const { id, outs } = await created(provider);
-    const counts = await countRequests(fake, () =>
+    const counts = await countStepRequests(fake, () =>
       provider.update!(id, outs, { ...inputs, name: "renamed" }),
     );
     expect(counts.total).toBe(1);
