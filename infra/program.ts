@@ -2,7 +2,14 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { ValohaiApplication } from "./azuread/application";
-import { declareGroups, resolveUsers, type DeclaredGroup } from "./azuread/groups";
+import {
+  declareGroups,
+  grantedAssignees,
+  groupAssigneeKey,
+  resolveUsers,
+  userAssigneeKey,
+  type DeclaredGroup,
+} from "./azuread/groups";
 import { loadGrantsFile } from "./grants/load";
 import { formatProblem } from "./grants/problems";
 import type { GrantsFile } from "./grants/schema";
@@ -38,24 +45,28 @@ export function runSsoProgram(projectDir = process.cwd()): SsoOutputs {
 /** Declares the Azure AD application, groups, Valohai teams and access grants. */
 export function declareSsoSetup(settings: StackSettings, grants: GrantsFile): SsoOutputs {
   const client = azuread.getClientConfigOutput();
-  const owners = [client.objectId];
+  const owners = ownersOf(client.objectId, settings.owners);
   const redirectUri = redirectUriFor(settings.valohaiUrl);
 
-  const app = new ValohaiApplication("valohai", {
-    displayName: settings.displayName,
-    redirectUri,
-    owners,
-  });
   const resolveUser = resolveUsers([
     ...grants.managedGroups.flatMap((group) => group.members),
     ...grants.grants.flatMap((grant) => grant.users),
   ]);
   const groups = declareGroups(grants, owners, resolveUser);
+  const app = new ValohaiApplication("valohai", {
+    displayName: settings.displayName,
+    redirectUri,
+    owners,
+    groupClaims: settings.groupClaims,
+    optionalClaims: settings.optionalClaims,
+    requireMfa: settings.requireMfa,
+    assignees: grantedAssignees(grants, groups, resolveUser),
+  });
   const teams = declareTeams(settings, grants);
   const manual = settings.accessGrantsMode === "manual";
   const accessGrants = manual
     ? new Map<string, AccessGrant>()
-    : declareAccessGrants(settings, grants, groups, teams, resolveUser);
+    : declareAccessGrants(settings, grants, groups, teams, resolveUser, app);
 
   const tenantId = client.tenantId;
   return {
@@ -90,6 +101,7 @@ function declareAccessGrants(
   groups: Map<string, DeclaredGroup>,
   teams: Map<string, Team>,
   resolveUser: (reference: string) => pulumi.Output<string>,
+  app: ValohaiApplication,
 ): Map<string, AccessGrant> {
   const adminTeams = new Set(grants.teams.filter((team) => team.admin).map((team) => team.name));
   const declared = new Map<string, AccessGrant>();
@@ -101,8 +113,15 @@ function declareAccessGrants(
       name,
       ...(adminTeams.has(name) ? { admin: true } : {}),
     }));
-    // Members must exist in Azure AD before Valohai matches them, so the grant waits for its groups.
-    const dependsOn = grantGroups.flatMap((group) => (group.resource ? [group.resource] : []));
+    // Members must exist in Azure AD, and be allowed to sign in, before Valohai matches them, so
+    // the grant waits for its groups and for the assignments of its groups and users.
+    const dependsOn = [
+      ...grantGroups.flatMap((group) => (group.resource ? [group.resource] : [])),
+      ...assignmentsOf(app, [
+        ...grant.groups.map(groupAssigneeKey),
+        ...grant.users.map(userAssigneeKey),
+      ]),
+    ];
     declared.set(
       grant.name,
       new AccessGrant(
@@ -154,6 +173,18 @@ function checklistOf(
       teams: grant.teams,
     })),
   );
+}
+
+/** Lists the deploying principal first, then the configured owners, each object ID once. */
+function ownersOf(deployer: pulumi.Output<string>, configured: readonly string[]) {
+  return deployer.apply((id) => [...new Set([id.toLowerCase(), ...configured])]);
+}
+
+function assignmentsOf(app: ValohaiApplication, keys: readonly string[]): pulumi.Resource[] {
+  return keys.flatMap((key) => {
+    const assignment = app.assignments.get(key);
+    return assignment ? [assignment] : [];
+  });
 }
 
 function recordOf<T>(items: Map<string, T>, pick: (item: T) => pulumi.Output<string>) {

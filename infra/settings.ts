@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { readAzureAdSettings, type AzureAdSettings } from "./azuread/settings";
 
 /** The stack settings the program reads, under the `valohai-sso:` namespace, with defaults. */
-export interface StackSettings {
+export interface StackSettings extends AzureAdSettings {
   /** Display name of the Azure AD application registration. */
   displayName: string;
   /** Base URL of the Valohai web app; the redirect URI is derived from it. */
@@ -32,6 +33,7 @@ export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSet
     organizationId: readOrganizationId(config),
     grantsFile: config.get("grantsFile") ?? DEFAULT_GRANTS_FILE,
     accessGrantsMode: readAccessGrantsMode(config),
+    ...readAzureAdSettings(config),
   };
 }
 

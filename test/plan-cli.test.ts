@@ -59,6 +59,7 @@ describe("plan command", () => {
       "groups",
       "teams",
       "grants",
+      "readiness",
       "outputs",
       "warnings",
     ]);

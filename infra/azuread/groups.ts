@@ -2,6 +2,7 @@ import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import { classifyPrincipal } from "../grants/principals";
 import type { GrantsFile } from "../grants/schema";
+import type { Assignee } from "./application";
 
 /** A group that grants can name: created here with its members, or referenced by object ID. */
 export interface DeclaredGroup {
@@ -9,6 +10,8 @@ export interface DeclaredGroup {
   managed: boolean;
   objectId: pulumi.Output<string>;
   resource?: azuread.Group;
+  /** The directory lookup of a group referenced by object ID, which fails if it does not exist. */
+  lookup?: pulumi.Output<azuread.GetGroupResult>;
 }
 
 /**
@@ -70,11 +73,72 @@ export function declareGroups(
     });
   }
   for (const group of grants.existingGroups) {
+    const objectId = group.objectId.toLowerCase();
+    const lookup = azuread.getGroupOutput({ objectId });
+    warnUnlessSecurityGroup(group.name, objectId, lookup);
     groups.set(group.name, {
       name: group.name,
       managed: false,
-      objectId: pulumi.output(group.objectId.toLowerCase()),
+      // The object ID waits for the lookup, so that nothing is assigned or granted to a group
+      // the directory does not return.
+      objectId: lookup.apply(() => objectId),
+      lookup,
     });
   }
   return groups;
+}
+
+function warnUnlessSecurityGroup(
+  name: string,
+  objectId: string,
+  lookup: pulumi.Output<azuread.GetGroupResult>,
+): void {
+  lookup.securityEnabled.apply((securityEnabled) => {
+    if (securityEnabled === false) {
+      pulumi.log.warn(
+        `existing group "${name}" (${objectId}) is not a security group, so tokens may not carry ` +
+          "it and its members may match no Valohai grant. Reference a security group instead.",
+      );
+    }
+  });
+}
+
+/** Names the assignment of a granted group; stable because group names are unique in the file. */
+export function groupAssigneeKey(name: string): string {
+  return `group-${name}`;
+}
+
+/** Names the assignment of a granted user by its reference, case-insensitively. */
+export function userAssigneeKey(reference: string): string {
+  return `user-${reference.toLowerCase()}`;
+}
+
+/**
+ * Lists every group and user that some grant names, once each, in grants file order. Declared
+ * groups that no grant uses are left out, so they are not assigned to the application.
+ */
+export function grantedAssignees(
+  grants: GrantsFile,
+  groups: Map<string, DeclaredGroup>,
+  resolveUser: (reference: string) => pulumi.Output<string>,
+): Assignee[] {
+  const assignees = new Map<string, Assignee>();
+  const add = (key: string, assignee: () => Omit<Assignee, "key">) => {
+    if (!assignees.has(key)) assignees.set(key, { key, ...assignee() });
+  };
+  for (const grant of grants.grants) {
+    for (const name of grant.groups) {
+      const group = groups.get(name) as DeclaredGroup;
+      add(groupAssigneeKey(name), () => ({
+        objectId: group.objectId,
+        dependsOn: group.resource ? [group.resource] : [],
+      }));
+    }
+    // NOTE: a user named by principal name in one grant and by object ID in another gets two
+    // keys, and Azure AD rejects the second assignment of the same user.
+    for (const reference of grant.users) {
+      add(userAssigneeKey(reference), () => ({ objectId: resolveUser(reference), dependsOn: [] }));
+    }
+  }
+  return [...assignees.values()];
 }

@@ -21,7 +21,7 @@ interface Target {
   source?: string;
 }
 
-/** The grants files the stacks use, each once, in stack-name order. */
+/** Lists the grants files the stacks use, each once, in stack-name order. */
 export function stackGrantsFiles(projectDir = PROJECT_DIR): Target[] {
   const stacks = readdirSync(projectDir)
     .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])

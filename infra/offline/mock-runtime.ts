@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 // NOTE: internal to @pulumi/pulumi (exported by runtime/settings.js in 3.248 but not declared in
 // its types). It drains the queue of pending resource registrations; a newer SDK that drops it
 // makes runs fail loudly here rather than return partial registrations.
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
+const { waitForRPCs, getMonitor } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
+  getMonitor(): ResourceMonitor | undefined;
 };
 import { PROJECT } from "../settings";
 
@@ -22,11 +23,27 @@ export interface Registration {
   /** The inputs plus the IDs the mocks made up. */
   state: Record<string, unknown>;
   id: string;
+  /** A dynamic resource's provider as Pulumi serialized it into the `__provider` input. */
+  serializedProvider?: string;
+  urn: string;
+  /** URN of the parent resource; empty for a resource registered at the top level. */
+  parent: string;
+  /** URNs of every resource this one waits for, through `dependsOn` or its inputs, sorted. */
+  dependencies: string[];
 }
 
 export interface Invocation {
   token: string;
   args: Record<string, unknown>;
+  /** The mocks' return value. */
+  result: Record<string, unknown>;
+}
+
+/** A group the directory lookup finds, as `getGroup` describes it. */
+export interface MockGroup {
+  displayName: string;
+  securityEnabled: boolean;
+  mailEnabled?: boolean;
 }
 
 export interface MockRun<T> {
@@ -38,10 +55,16 @@ export interface MockRun<T> {
 
 export interface MockRunOptions {
   stack?: string;
-  /** Stack config as `Pulumi.<stack>.yaml` holds it: keys with namespace, string values. */
+  /** Stack config as `Pulumi.<stack>.yaml` stores it: keys with namespace, string values. */
   config?: Record<string, string>;
   /** Values for user principal names; default: a stable made-up object ID per name. */
   users?: Record<string, string>;
+  /**
+   * Groups by object ID for `getGroup`, where null is a group that does not exist. Default: a
+   * security group. The real provider fails the run for a missing group, but the mocks return an
+   * empty result so that the plan can report the missing group against each grant that uses it.
+   */
+  groups?: Record<string, MockGroup | null>;
   /** Run as `pulumi preview` does: outputs of new resources stay unknown. */
   preview?: boolean;
 }
@@ -70,29 +93,88 @@ export function runWithMocks<T>(
 }
 
 async function runExclusive<T>(program: () => T, options: MockRunOptions): Promise<MockRun<T>> {
-  const registrations: Registration[] = [];
+  const registered: Omit<Registration, "urn" | "parent" | "dependencies">[] = [];
   const invocations: Invocation[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
-      const inputs = { ...args.inputs };
-      delete inputs.__provider;
+      const { __provider: serializedProvider, ...inputs } = args.inputs;
       const id = mockGuid(`${args.type}::${args.name}`);
       const state = { ...inputs, ...computedOutputs(args.type, id, inputs) };
-      registrations.push({ type: args.type, name: args.name, inputs, state, id });
+      registered.push({ type: args.type, name: args.name, inputs, state, id, serializedProvider });
       return { id, state };
     },
     call(args) {
-      invocations.push({ token: args.token, args: { ...args.inputs } });
-      return mockInvoke(args.token, args.inputs, options.users ?? {});
+      const result = mockInvoke(args.token, args.inputs, options);
+      invocations.push({ token: args.token, args: { ...args.inputs }, result });
+      return result;
     },
   };
   await pulumi.runtime.setMocks(mocks, PROJECT, options.stack ?? "dev", options.preview ?? false);
+  const resourceOptions = recordResourceOptions();
   pulumi.runtime.setAllConfig(options.config ?? {}, []);
   const returned = program();
   const result = (await resolveDeep(returned)) as pulumi.Unwrap<T>;
   // Registrations finish asynchronously; wait until every resource the program made is recorded.
   await waitForRPCs();
+  const registrations = registered.map((registration) => {
+    const recorded = resourceOptions.get(`${registration.type}::${registration.name}`);
+    if (!recorded) {
+      throw new Error(
+        `no resource options were recorded for ${registration.type} "${registration.name}"`,
+      );
+    }
+    return { ...registration, ...recorded };
+  });
   return { registrations, invocations, result };
+}
+
+/** The part of Pulumi's resource monitor that registers resources, as the mock monitor has it. */
+interface ResourceMonitor {
+  registerResource(request: RegisterResourceRequest, callback: RegisterCallback): unknown;
+}
+
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+
+type RegisterCallback = (error: unknown, response?: { getUrn(): string }) => void;
+
+/**
+ * Records the URN, parent and dependencies of each registered resource. The mocks' `newResource`
+ * receives only type, name and inputs, so this wraps the mock monitor's `registerResource`, which
+ * receives the whole request. Resources are keyed by type and name, which the program keeps
+ * unique. A second registration with the same key is an error rather than a silent overwrite.
+ */
+function recordResourceOptions(): Map<
+  string,
+  Pick<Registration, "urn" | "parent" | "dependencies">
+> {
+  const recorded = new Map<string, Pick<Registration, "urn" | "parent" | "dependencies">>();
+  const monitor = getMonitor();
+  if (!monitor) {
+    throw new Error("the Pulumi mock runtime has no resource monitor; setMocks must run first");
+  }
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    registerResource(request, (error, response) => {
+      if (!error && response) {
+        const key = `${request.getType()}::${request.getName()}`;
+        if (recorded.has(key)) {
+          callback(new Error(`the program registered two resources as ${key}`));
+          return;
+        }
+        recorded.set(key, {
+          urn: response.getUrn(),
+          parent: request.getParent(),
+          dependencies: [...request.getDependenciesList()].sort(),
+        });
+      }
+      callback(error, response);
+    });
+  return recorded;
 }
 
 /** Resolves every Output nested in a value, the way a stack's exports are resolved. */
@@ -146,7 +228,12 @@ function computedOutputs(
   }
 }
 
-function mockInvoke(token: string, inputs: Record<string, unknown>, users: Record<string, string>) {
+function mockInvoke(
+  token: string,
+  inputs: Record<string, unknown>,
+  options: MockRunOptions,
+): Record<string, unknown> {
+  const users = options.users ?? {};
   switch (token) {
     case "azuread:index/getClientConfig:getClientConfig":
       return {
@@ -163,7 +250,30 @@ function mockInvoke(token: string, inputs: Record<string, unknown>, users: Recor
       }));
       return { ...inputs, users: found, objectIds: found.map((user) => user.objectId) };
     }
+    case "azuread:index/getGroup:getGroup":
+      return mockGroupLookup(inputs, options.groups ?? {});
     default:
       return inputs;
   }
+}
+
+function mockGroupLookup(
+  inputs: Record<string, unknown>,
+  groups: Record<string, MockGroup | null>,
+): Record<string, unknown> {
+  const objectId = String(inputs.objectId ?? "").toLowerCase();
+  const key = Object.keys(groups).find((id) => id.toLowerCase() === objectId);
+  const group = key === undefined ? undefined : groups[key];
+  if (group === null) return {};
+  const found = group ?? { displayName: `group ${objectId}`, securityEnabled: true };
+  return {
+    id: objectId,
+    objectId,
+    displayName: found.displayName,
+    securityEnabled: found.securityEnabled,
+    mailEnabled: found.mailEnabled ?? !found.securityEnabled,
+    members: [],
+    owners: [],
+    types: [],
+  };
 }

@@ -1,9 +1,10 @@
 import type { SsoOutputs } from "../program";
 import type { AccessGrantInputs } from "../valohai/access-grant";
-import type { MockRun } from "./mock-runtime";
+import type { MockRun, Registration } from "./mock-runtime";
+import { checkLoginReadiness, type GrantReadiness } from "./readiness";
 
 /**
- * What a run of the program would provision, built from the resources it registered under the
+ * The resources a run of the program would provision, built from the resources it registered under the
  * mock runtime. Arrays are sorted by name and objects are built in a fixed key order, so the JSON
  * form is stable across runs.
  */
@@ -15,10 +16,18 @@ export interface Plan {
     signInAudience: string;
     redirectUris: string[];
     servicePrincipal: boolean;
+    groupClaims: string[];
+    /** Whether only groups and users assigned to the application can sign in. */
+    assignmentRequired: boolean;
+    /** Names of the optional and directory attribute claims added for attribute mapping. */
+    optionalClaims: string[];
+    owners: number;
+    mfaPolicy: boolean;
   };
   groups: PlannedGroup[];
   teams: { name: string; organizationId: number; admin: boolean }[];
   grants: { name: string; groups: string[]; users: string[]; teams: string[] }[];
+  readiness: GrantReadiness[];
   outputs: { redirectUri: string; clientId: string; tenantId: string };
   warnings: string[];
 }
@@ -33,6 +42,9 @@ export const TYPES = {
   group: "azuread:index/group:Group",
   team: "pulumi-nodejs:dynamic/valohai:Team",
   accessGrant: "pulumi-nodejs:dynamic/valohai:AccessGrant",
+  assignment: "azuread:index/appRoleAssignment:AppRoleAssignment",
+  claimsMappingPolicy: "azuread:index/claimsMappingPolicy:ClaimsMappingPolicy",
+  conditionalAccessPolicy: "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy",
 } as const;
 
 const ASSIGNED_AT_DEPLOY = "assigned by Azure AD at pulumi up";
@@ -48,7 +60,11 @@ export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOut
     displayName: string;
     signInAudience: string;
     web?: { redirectUris?: string[] };
+    groupMembershipClaims?: string[];
+    optionalClaims?: { idTokens?: { name: string }[] };
+    owners?: string[];
   };
+  const servicePrincipal = ofType(TYPES.servicePrincipal)[0];
 
   const managed = ofType(TYPES.group).map((group) => ({
     name: group.inputs.displayName as string,
@@ -83,7 +99,15 @@ export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOut
       displayName: appInputs.displayName,
       signInAudience: appInputs.signInAudience,
       redirectUris: [...(appInputs.web?.redirectUris ?? [])],
-      servicePrincipal: ofType(TYPES.servicePrincipal).length > 0,
+      servicePrincipal: servicePrincipal !== undefined,
+      groupClaims: [...(appInputs.groupMembershipClaims ?? [])],
+      assignmentRequired: servicePrincipal?.inputs.appRoleAssignmentRequired === true,
+      optionalClaims: [
+        ...(appInputs.optionalClaims?.idTokens ?? []).map((claim) => claim.name),
+        ...ofType(TYPES.claimsMappingPolicy).flatMap(mappedClaimNames),
+      ],
+      owners: (appInputs.owners ?? []).length,
+      mfaPolicy: ofType(TYPES.conditionalAccessPolicy).length > 0,
     },
     groups: [
       ...managed.map(({ name, kind, memberCount }) => ({ name, kind, memberCount })),
@@ -100,6 +124,7 @@ export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOut
       users: grant.principals.filter((p) => p.kind === "user").map((p) => p.name ?? p.objectId),
       teams: grant.teams.map((team) => team.name),
     })),
+    readiness: checkLoginReadiness(run),
     outputs: {
       redirectUri: run.result.redirectUri,
       clientId: ASSIGNED_AT_DEPLOY,
@@ -115,6 +140,19 @@ export const PLACEHOLDER_ORGANIZATION_WARNING =
   "valohai-sso:organizationId is 0, a placeholder. Set it to your organization's ID " +
   "(GET /api/v0/organizations/ lists it) before pulumi up.";
 
+/** Reads the JWT claim names that a claims mapping policy adds from its JSON definition. */
+function mappedClaimNames(policy: Registration): string[] {
+  const definitions = (policy.inputs.definitions as string[] | undefined) ?? [];
+  return definitions.flatMap((definition) => {
+    const parsed = JSON.parse(definition) as {
+      ClaimsMappingPolicy?: { ClaimsSchema?: { JwtClaimType?: string }[] };
+    };
+    return (parsed.ClaimsMappingPolicy?.ClaimsSchema ?? []).flatMap((entry) =>
+      entry.JwtClaimType ? [entry.JwtClaimType] : [],
+    );
+  });
+}
+
 function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name.localeCompare(b.name);
 }
@@ -127,12 +165,7 @@ export function renderPlan(plan: Plan): string {
     `Plan for stack "${plan.stack}" from ${plan.grantsFile} (offline: no Azure AD or Valohai calls)`,
   );
   add();
-  add(`Azure AD application "${plan.application.displayName}"`);
-  add(`  sign-in audience   ${plan.application.signInAudience}`);
-  for (const uri of plan.application.redirectUris) {
-    add(`  redirect URI       ${uri}`);
-  }
-  add(`  service principal  ${plan.application.servicePrincipal ? "yes" : "no"}`);
+  renderApplication(plan, add);
   add();
   add(`Security groups (${plan.groups.length})`);
   const groupWidth = Math.max(0, ...plan.groups.map((group) => group.name.length));
@@ -160,6 +193,7 @@ export function renderPlan(plan: Plan): string {
     ];
     add(`  ${grant.name}: ${who.join(", ")} -> teams ${grant.teams.join(", ") || "(none)"}`);
   }
+  renderReadiness(plan, add);
   add();
   add("Outputs");
   add(`  redirect URI  ${plan.outputs.redirectUri}`);
@@ -170,4 +204,40 @@ export function renderPlan(plan: Plan): string {
     add(`warning: ${warning}`);
   }
   return lines.join("\n") + "\n";
+}
+
+function renderApplication(plan: Plan, add: (line?: string) => void): void {
+  add(`Azure AD application "${plan.application.displayName}"`);
+  add(`  sign-in audience   ${plan.application.signInAudience}`);
+  for (const uri of plan.application.redirectUris) {
+    add(`  redirect URI       ${uri}`);
+  }
+  add(`  service principal  ${plan.application.servicePrincipal ? "yes" : "no"}`);
+  add(`  group claims       ${plan.application.groupClaims.join(", ") || "none"}`);
+  const assignment = plan.application.assignmentRequired
+    ? "required: only granted groups and users sign in"
+    : "not required";
+  add(`  assignment         ${assignment}`);
+  add(`  optional claims    ${plan.application.optionalClaims.join(", ") || "none"}`);
+  add(`  owners             ${plan.application.owners}, the deploying principal included`);
+  add(
+    `  MFA policy         ${plan.application.mfaPolicy ? "required for this application" : "no"}`,
+  );
+}
+
+function renderReadiness(plan: Plan, add: (line?: string) => void): void {
+  const ready = plan.readiness.filter((grant) => grant.ready).length;
+  add();
+  add(`Login readiness (${ready} of ${plan.readiness.length} grants ready)`);
+  for (const grant of plan.readiness) {
+    add(`  ${grant.grant}: ${grant.ready ? "ready" : "NOT READY"}`);
+    for (const check of grant.checks) {
+      add(`    ${check.ok ? "ok    " : "FAILED"}  ${check.condition}`);
+      if (check.fix) add(`            fix: ${check.fix}`);
+    }
+  }
+  if (plan.groups.some((group) => group.kind === "existing")) {
+    add("  note: offline, existing groups come from a stand-in directory. pulumi preview looks");
+    add("        each one up by object ID and fails if it is missing.");
+  }
 }
