@@ -89,5 +89,6 @@ export function describeNetworkError(error: unknown, timeoutMs: number): string 
     return `timed out after ${timeoutMs} ms`;
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? String(error);
+  const detail = [cause?.message, cause?.code && `(${cause.code})`].filter(Boolean).join(" ");
+  return `no response, the connection failed: ${detail || String(error)}`;
 }

@@ -244,6 +244,16 @@ describe("ValohaiClient retries", () => {
     expect(fake.log).toHaveLength(4);
   });
 
+  it("reset connection names the failure", async () => {
+    const fake = await startFake();
+    fake.inject({ kind: "reset", times: 10 });
+    const { client } = clientFor(fake);
+    const error = await failure(client.get("teams/x/"));
+    expect(error.status).toBeUndefined();
+    expect(error.message).toContain("no response, the connection failed: other side closed");
+    expect(fake.log).toHaveLength(4);
+  });
+
   it("slow answer times out and GET is retried", async () => {
     const fake = await startFake();
     const team = fake.addTeam(ORGANIZATION, "ml");
