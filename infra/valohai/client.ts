@@ -98,9 +98,18 @@ export class ValohaiClient {
     while (url) {
       const page: Page<T> = await this.request<Page<T>>("GET", url);
       results.push(...page.results);
-      url = page.next;
+      url = page.next && this.onApiHost(page.next);
     }
     return results;
+  }
+
+  /**
+   * Moves a `next` link onto the configured API host. A server behind a proxy may name its
+   * internal host there, and the token must go to no host but the configured one.
+   */
+  private onApiHost(link: string): string {
+    const parsed = new URL(link, this.baseUrl);
+    return new URL(`${parsed.pathname}${parsed.search}`, this.baseUrl).toString();
   }
 
   /**
@@ -173,7 +182,15 @@ export class ValohaiClient {
         { retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) },
       );
     }
-    return (text ? JSON.parse(text) : undefined) as T;
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      const detail = `expected a JSON body, got ${describeErrorBody(text)}`;
+      throw new ValohaiApiError(method, url, response.status, this.redact(detail), {
+        cause: error,
+      });
+    }
   }
 
   /** The wait before the next attempt, or undefined when the error must reach the caller. */

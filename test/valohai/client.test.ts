@@ -63,6 +63,47 @@ describe("ValohaiClient requests", () => {
     expect(fake.log).toHaveLength(3);
   });
 
+  it("list keeps next links on the API host", async () => {
+    const requests: string[] = [];
+    const server = http.createServer((request, response) => {
+      requests.push(`${request.headers.host} ${request.url}`);
+      const url = new URL(request.url ?? "/", "http://unused");
+      const offset = Number(url.searchParams.get("offset") ?? 0);
+      const next = offset === 0 ? "http://127.0.0.1:1/api/v0/teams/?offset=1" : null;
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(JSON.stringify({ count: 2, next, results: [{ offset }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = new ValohaiClient({ apiUrl: `http://127.0.0.1:${port}`, token: TOKEN });
+      const results = await client.list<{ offset: number }>("teams/");
+      expect(results).toEqual([{ offset: 0 }, { offset: 1 }]);
+      expect(requests[1]).toBe(`127.0.0.1:${port} /api/v0/teams/?offset=1`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("HTML page with status 200 is an error", async () => {
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { "Content-Type": "text/html" });
+      response.end("<html><head><title>Sign in</title></head></html>");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = new ValohaiClient({ apiUrl: `http://127.0.0.1:${port}`, token: TOKEN });
+      const error = await failure(client.get("teams/"));
+      expect(error.status).toBe(200);
+      expect(error.message).toContain('expected a JSON body, got HTML error page "Sign in"');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("401 names the token setting, not the token", async () => {
     const fake = await startFake({ token: "another-token" });
     const { client } = clientFor(fake);
