@@ -82,7 +82,7 @@ export function createAccessGrantProvider(
           : [];
       const changes =
         replaces.length > 0 ||
-        containsUnknown(news) ||
+        containsUnknown([news.principals, news.teams, news.grantName, news.exception]) ||
         !sameRemoteFields(olds, news) ||
         JSON.stringify(describeLocally(olds)) !== JSON.stringify(describeLocally(news));
       return { changes, replaces, deleteBeforeReplace: false };
