@@ -21,3 +21,4 @@ export const redirectUri = outputs.redirectUri;
 export const supportMessage = outputs.supportMessage;
 export const teamIds = outputs.teamIds;
 export const grantIds = outputs.grantIds;
+export const accessGrantChecklist = outputs.accessGrantChecklist;

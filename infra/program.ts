@@ -15,6 +15,7 @@ import { formatProblem } from "./grants/problems";
 import type { GrantsFile } from "./grants/schema";
 import { PROJECT, readStackSettings, redirectUriFor, type StackSettings } from "./settings";
 import { AccessGrant, Team } from "./valohai";
+import { accessGrantChecklist } from "./valohai/checklist";
 
 /** The stack outputs: what Valohai support needs to finish the integration, and more. */
 export interface SsoOutputs {
@@ -24,6 +25,8 @@ export interface SsoOutputs {
   supportMessage: pulumi.Output<string>;
   teamIds: pulumi.Output<Record<string, string>>;
   grantIds: pulumi.Output<Record<string, string>>;
+  /** Grants for an admin to enter by hand; set only when accessGrantsMode is `manual`. */
+  accessGrantChecklist?: pulumi.Output<string>;
 }
 
 /** Runs the whole program: reads the stack settings and grants file, then declares everything. */
@@ -60,7 +63,10 @@ export function declareSsoSetup(settings: StackSettings, grants: GrantsFile): Ss
     assignees: grantedAssignees(grants, groups, resolveUser),
   });
   const teams = declareTeams(settings, grants);
-  const accessGrants = declareAccessGrants(settings, grants, groups, teams, resolveUser, app);
+  const manual = settings.accessGrantsMode === "manual";
+  const accessGrants = manual
+    ? new Map<string, AccessGrant>()
+    : declareAccessGrants(settings, grants, groups, teams, resolveUser, app);
 
   const tenantId = client.tenantId;
   return {
@@ -70,6 +76,7 @@ export function declareSsoSetup(settings: StackSettings, grants: GrantsFile): Ss
     supportMessage: supportMessage(app.clientId, tenantId, redirectUri),
     teamIds: recordOf(teams, (team) => team.teamId),
     grantIds: recordOf(accessGrants, (grant) => grant.grantId),
+    ...(manual ? { accessGrantChecklist: checklistOf(settings, grants, groups, resolveUser) } : {}),
   };
 }
 
@@ -100,18 +107,7 @@ function declareAccessGrants(
   const declared = new Map<string, AccessGrant>();
   for (const grant of grants.grants) {
     const grantGroups = grant.groups.map((name) => groups.get(name) as DeclaredGroup);
-    const principals = [
-      ...grantGroups.map((group) => ({
-        objectId: group.objectId,
-        kind: "group" as const,
-        name: group.name,
-      })),
-      ...grant.users.map((user) => ({
-        objectId: resolveUser(user),
-        kind: "user" as const,
-        name: user,
-      })),
-    ];
+    const principals = principalsOf(grant, groups, resolveUser);
     const grantTeams = grant.teams.map((name) => ({
       teamId: (teams.get(name) as Team).teamId,
       name,
@@ -142,6 +138,41 @@ function declareAccessGrants(
     );
   }
   return declared;
+}
+
+function principalsOf(
+  grant: GrantsFile["grants"][number],
+  groups: Map<string, DeclaredGroup>,
+  resolveUser: (reference: string) => pulumi.Output<string>,
+) {
+  return [
+    ...grant.groups.map((name) => {
+      const group = groups.get(name) as DeclaredGroup;
+      return { objectId: group.objectId, kind: "group" as const, name: group.name };
+    }),
+    ...grant.users.map((user) => ({
+      objectId: resolveUser(user),
+      kind: "user" as const,
+      name: user,
+    })),
+  ];
+}
+
+/** In manual mode, Valohai gets teams from the program and grants from an admin's hands. */
+function checklistOf(
+  settings: StackSettings,
+  grants: GrantsFile,
+  groups: Map<string, DeclaredGroup>,
+  resolveUser: (reference: string) => pulumi.Output<string>,
+) {
+  return accessGrantChecklist(
+    settings.organizationId,
+    grants.grants.map((grant) => ({
+      name: grant.name,
+      principals: principalsOf(grant, groups, resolveUser),
+      teams: grant.teams,
+    })),
+  );
 }
 
 /** Lists the deploying principal first, then the configured owners, each object ID once. */

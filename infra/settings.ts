@@ -11,7 +11,11 @@ export interface StackSettings extends AzureAdSettings {
   organizationId: number;
   /** Grants file path, relative to the project folder. */
   grantsFile: string;
+  /** `api` pushes access grants through Valohai's API; `manual` outputs a checklist instead. */
+  accessGrantsMode: AccessGrantsMode;
 }
+
+export type AccessGrantsMode = "api" | "manual";
 
 export const PROJECT = "valohai-sso";
 export const DEFAULT_VALOHAI_URL = "https://app.valohai.com";
@@ -28,12 +32,32 @@ export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSet
     valohaiUrl,
     organizationId: readOrganizationId(config),
     grantsFile: config.get("grantsFile") ?? DEFAULT_GRANTS_FILE,
+    accessGrantsMode: readAccessGrantsMode(config),
     ...readAzureAdSettings(config),
   };
 }
 
+function readAccessGrantsMode(config: pulumi.Config): AccessGrantsMode {
+  const mode = config.get("accessGrantsMode") ?? "api";
+  if (mode !== "api" && mode !== "manual") {
+    throw new Error(
+      `invalid stack setting ${PROJECT}:accessGrantsMode "${mode}": use "api" to push access ` +
+        `grants through Valohai's API, or "manual" to output a checklist for an admin to enter ` +
+        "in Valohai's web app.",
+    );
+  }
+  return mode;
+}
+
 function readOrganizationId(config: pulumi.Config): number {
-  const raw = config.require("organizationId");
+  const raw = config.get("organizationId") ?? process.env.VALOHAI_ORGANIZATION_ID;
+  if (raw === undefined) {
+    throw new Error(
+      `missing stack setting ${PROJECT}:organizationId: set it with ` +
+        `\`pulumi config set ${PROJECT}:organizationId <id>\` or the VALOHAI_ORGANIZATION_ID ` +
+        "environment variable; GET /api/v0/organizations/ lists the IDs.",
+    );
+  }
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
     throw new Error(

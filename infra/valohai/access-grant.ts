@@ -1,22 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ValohaiApiError } from "./client";
+import { ValohaiApiError } from "./errors";
 import {
   ACCESS_GRANTS_PATH,
+  accessGrantFieldsOf,
   accessGrantPath,
   accessGrantRequestBody,
-  organizationIdOf,
+  organizationQuery,
   type AccessGrantBody,
+  type AccessGrantFields,
 } from "./contract";
-import { isKnown, sameSet, sortedUnique } from "./inputs";
-import { ProviderState } from "./provider-settings";
+import { checkGrantInputs } from "./access-grant-check";
+import { containsUnknown, sameSet, sortedUnique, withoutUndefined } from "./inputs";
+import { ProviderState, type ClientTuning } from "./provider-settings";
 
 /*
  * Dynamic provider for Valohai access grants. Lifecycle methods and the calls they make:
  *   check   no HTTP: validates organizationId, principals and teams, tolerating unknown values
  *   diff    no HTTP: compares object IDs and team IDs as sets; a new organization replaces
- *   create  POST /api/v0/access-grants/
+ *   create  POST /api/v0/access-grants/; after a lost response,
+ *           GET /api/v0/access-grants/?organization=<id> finds the grant by its object and team IDs
  *   read    GET /api/v0/access-grants/{id}/; 404 removes the grant from state
- *   update  PUT /api/v0/access-grants/{id}/ with the full body, skipped when only names changed
+ *   update  PUT /api/v0/access-grants/{id}/ with the full body; no request when only names,
+ *           kinds, admin marks, grantName or exception changed, because Valohai stores none of them
  *   delete  DELETE /api/v0/access-grants/{id}/; 404 counts as deleted
  */
 
@@ -53,53 +58,66 @@ export interface AccessGrantOutputs extends AccessGrantInputs {
   grantId: string;
 }
 
-export function createAccessGrantProvider(): pulumi.dynamic.ResourceProvider<
-  AccessGrantInputs,
-  AccessGrantOutputs
-> {
-  const state = new ProviderState();
+export function createAccessGrantProvider(
+  tuning: ClientTuning = {},
+): pulumi.dynamic.ResourceProvider<AccessGrantInputs, AccessGrantOutputs> {
+  const state = new ProviderState(tuning);
   return {
     async configure(request) {
       state.configure(request.config);
     },
 
     async check(_olds, news) {
-      return { inputs: news, failures: checkGrantInputs(news) };
+      const inputs = withoutUndefined({
+        ...news,
+        organizationId: news.organizationId ?? state.organizationId(),
+      });
+      return { inputs, failures: checkGrantInputs(inputs) };
     },
 
     async diff(_id, olds, news) {
-      const replaces = olds.organizationId === news.organizationId ? [] : ["organizationId"];
+      const replaces =
+        containsUnknown(news.organizationId) || olds.organizationId !== news.organizationId
+          ? ["organizationId"]
+          : [];
       const changes =
         replaces.length > 0 ||
-        !sameRemoteGrant(olds, news) ||
+        containsUnknown([news.principals, news.teams, news.grantName, news.exception]) ||
+        !sameRemoteFields(olds, news) ||
         JSON.stringify(describeLocally(olds)) !== JSON.stringify(describeLocally(news));
       return { changes, replaces, deleteBeforeReplace: false };
     },
 
     async create(inputs) {
-      const body = requestBody(inputs);
-      const grant = await state.client().post<AccessGrantBody>(ACCESS_GRANTS_PATH, body);
-      return { id: grant.id, outs: { ...inputs, grantId: grant.id } };
+      const fields = remoteFieldsOf(inputs);
+      const grant = await state
+        .client()
+        .createOnce<AccessGrantBody>(ACCESS_GRANTS_PATH, accessGrantRequestBody(fields), () =>
+          findGrant(fields),
+        );
+      return { id: grant.id, outs: grantOutputs(inputs, grant.id) };
     },
 
     async read(id, props) {
+      let grant: AccessGrantBody;
       try {
-        const grant = await state.client().get<AccessGrantBody>(accessGrantPath(id));
-        const inputs = inputsFromRemote(grant, props ?? ({} as AccessGrantOutputs));
-        return { id, props: { ...inputs, grantId: id }, inputs: inputs as AccessGrantOutputs };
+        grant = await state.client().get<AccessGrantBody>(accessGrantPath(id));
       } catch (error) {
         if (error instanceof ValohaiApiError && error.status === 404) {
           return { id: "", props: {} as AccessGrantOutputs };
         }
         throw error;
       }
+      const inputs = inputsFromRemote(grant, props ?? ({} as AccessGrantOutputs));
+      return { id, props: grantOutputs(inputs, id), inputs: inputs as AccessGrantOutputs };
     },
 
     async update(id, olds, news) {
-      if (!sameRemoteGrant(olds, news)) {
-        await state.client().put<AccessGrantBody>(accessGrantPath(id), requestBody(news));
+      if (!sameRemoteFields(olds, news)) {
+        const body = accessGrantRequestBody(remoteFieldsOf(news));
+        await state.client().put<AccessGrantBody>(accessGrantPath(id), body);
       }
-      return { outs: { ...news, grantId: id } };
+      return { outs: grantOutputs(news, id) };
     },
 
     async delete(id) {
@@ -110,76 +128,85 @@ export function createAccessGrantProvider(): pulumi.dynamic.ResourceProvider<
       }
     },
   };
+
+  /** Finds a grant with exactly these object IDs and team IDs, in any order. */
+  async function findGrant(fields: AccessGrantFields): Promise<AccessGrantBody | undefined> {
+    const grants = await state
+      .client()
+      .list<AccessGrantBody>(ACCESS_GRANTS_PATH, organizationQuery(fields.organizationId));
+    return grants.find((grant) => {
+      const remote = accessGrantFieldsOf(grant);
+      return sameSet(remote.objectIds, fields.objectIds) && sameSet(remote.teamIds, fields.teamIds);
+    });
+  }
 }
 
-function requestBody(inputs: AccessGrantInputs) {
-  return accessGrantRequestBody(
-    inputs.organizationId,
-    sortedUnique(inputs.principals.map((principal) => principal.objectId)),
-    sortedUnique(inputs.teams.map((team) => team.teamId)),
-  );
+function remoteFieldsOf(inputs: AccessGrantInputs): AccessGrantFields {
+  return {
+    organizationId: inputs.organizationId,
+    objectIds: sortedUnique(inputs.principals.map((principal) => principal.objectId)),
+    teamIds: sortedUnique(inputs.teams.map((team) => team.teamId)),
+  };
 }
 
-function sameRemoteGrant(olds: AccessGrantInputs, news: AccessGrantInputs): boolean {
+/** Checks whether Valohai's copy would stay the same, also for states without principals or teams. */
+function sameRemoteFields(olds: AccessGrantInputs, news: AccessGrantInputs): boolean {
   return (
     sameSet(
       (olds.principals ?? []).map((principal) => principal.objectId),
-      news.principals.map((principal) => principal.objectId),
+      (news.principals ?? []).map((principal) => principal.objectId),
     ) &&
     sameSet(
       (olds.teams ?? []).map((team) => team.teamId),
-      news.teams.map((team) => team.teamId),
+      (news.teams ?? []).map((team) => team.teamId),
     )
   );
 }
 
-/** What the grant says beyond Valohai's fields, order-free, so a rename shows as a change. */
+/** Lists what the grant records beyond Valohai's fields, sorted, so that a rename is a change. */
 function describeLocally(inputs: AccessGrantInputs) {
   const principals = (inputs.principals ?? [])
-    .map((p) => `${p.objectId}|${p.kind}|${p.name ?? ""}`)
+    .map((principal) => `${principal.objectId}|${principal.kind}|${principal.name ?? ""}`)
     .sort();
-  const teams = (inputs.teams ?? []).map((t) => `${t.teamId}|${t.name}|${t.admin ?? false}`).sort();
-  return { principals, teams, grantName: inputs.grantName, exception: inputs.exception };
+  const teams = (inputs.teams ?? [])
+    .map((team) => `${team.teamId}|${team.name}|${team.admin ?? false}`)
+    .sort();
+  return {
+    principals,
+    teams,
+    grantName: inputs.grantName ?? null,
+    exception: inputs.exception ?? null,
+  };
 }
 
 /** Rebuilds inputs from Valohai's copy, keeping names and kinds recorded for known IDs. */
 function inputsFromRemote(grant: AccessGrantBody, recorded: AccessGrantOutputs): AccessGrantInputs {
+  const remote = accessGrantFieldsOf(grant);
   const principalsById = new Map((recorded.principals ?? []).map((p) => [p.objectId, p]));
   const teamsById = new Map((recorded.teams ?? []).map((t) => [t.teamId, t]));
-  return {
-    ...recorded,
-    organizationId: organizationIdOf(grant),
-    principals: grant.grant_ids.map(
-      (objectId) => principalsById.get(objectId) ?? { objectId, kind: "group" },
+  return withoutUndefined({
+    organizationId: remote.organizationId,
+    // NOTE: Valohai stores no kind for an object ID, so one added in Valohai's web app shows as
+    // a group until the grants file names it.
+    principals: remote.objectIds.map(
+      (objectId) => principalsById.get(objectId) ?? { objectId, kind: "group" as const },
     ),
-    teams: grant.teams.map((teamId) => teamsById.get(teamId) ?? { teamId, name: teamId }),
-  };
+    teams: remote.teamIds.map((teamId) => teamsById.get(teamId) ?? { teamId, name: teamId }),
+    grantName: recorded.grantName,
+    exception: recorded.exception,
+  });
 }
 
-function checkGrantInputs(news: AccessGrantInputs): pulumi.dynamic.CheckFailure[] {
-  const failures: pulumi.dynamic.CheckFailure[] = [];
-  if (
-    isKnown(news.organizationId) &&
-    !(Number.isInteger(news.organizationId) && news.organizationId > 0)
-  ) {
-    failures.push({
-      property: "organizationId",
-      reason: `organizationId must be a positive integer, got ${JSON.stringify(news.organizationId)}`,
-    });
-  }
-  if (
-    isKnown(news.principals) &&
-    (!Array.isArray(news.principals) || news.principals.length === 0)
-  ) {
-    failures.push({
-      property: "principals",
-      reason: "principals must list at least one group or user",
-    });
-  }
-  if (isKnown(news.teams) && !Array.isArray(news.teams)) {
-    failures.push({ property: "teams", reason: "teams must be a list" });
-  }
-  return failures;
+/** Builds the outputs from every input, so that `diff` can compare old outputs with new inputs. */
+function grantOutputs(inputs: AccessGrantInputs, grantId: string): AccessGrantOutputs {
+  return withoutUndefined({
+    organizationId: inputs.organizationId,
+    principals: inputs.principals.map((principal) => withoutUndefined({ ...principal })),
+    teams: inputs.teams.map((team) => withoutUndefined({ ...team })),
+    grantName: inputs.grantName,
+    exception: inputs.exception,
+    grantId,
+  });
 }
 
 export const accessGrantProvider = createAccessGrantProvider();
@@ -200,6 +227,7 @@ export class AccessGrant extends pulumi.dynamic.Resource {
   declare readonly principals: pulumi.Output<GrantPrincipal[]>;
   declare readonly teams: pulumi.Output<GrantTeam[]>;
   declare readonly grantName: pulumi.Output<string | undefined>;
+  declare readonly exception: pulumi.Output<GrantExceptionInput | undefined>;
   declare readonly grantId: pulumi.Output<string>;
 
   constructor(name: string, args: AccessGrantArgs, opts?: pulumi.CustomResourceOptions) {

@@ -17,6 +17,9 @@ export const ACCESS_GRANTS_PATH = "access-grants/";
 export const accessGrantPath = (grantId: string) =>
   `${ACCESS_GRANTS_PATH}${encodeURIComponent(grantId)}/`;
 
+/** Query that narrows a team or access-grant listing to one organization. */
+export const organizationQuery = (organizationId: number) => ({ organization: organizationId });
+
 /** A team as Valohai returns it; `organization` is an int on create and an object on get. */
 export interface TeamBody {
   id: string;
@@ -34,18 +37,37 @@ export interface AccessGrantBody {
   url?: string;
 }
 
+/** The remote fields of an access grant, named as this project names them. */
+export interface AccessGrantFields {
+  organizationId: number;
+  objectIds: string[];
+  teamIds: string[];
+}
+
 export function organizationIdOf(body: { organization: TeamBody["organization"] }): number {
   return typeof body.organization === "number" ? body.organization : body.organization.id;
 }
 
-export function accessGrantRequestBody(
-  organizationId: number,
-  objectIds: string[],
-  teamIds: string[],
-) {
-  return { organization: organizationId, grant_ids: objectIds, teams: teamIds };
+export function accessGrantFieldsOf(body: AccessGrantBody): AccessGrantFields {
+  return {
+    organizationId: organizationIdOf(body),
+    objectIds: body.grant_ids ?? [],
+    teamIds: body.teams ?? [],
+  };
+}
+
+export function accessGrantRequestBody(fields: AccessGrantFields) {
+  return {
+    organization: fields.organizationId,
+    grant_ids: fields.objectIds,
+    teams: fields.teamIds,
+  };
 }
 
 export function teamRequestBody(organizationId: number, name: string) {
   return { name, organization: organizationId };
+}
+
+export function teamRenameBody(name: string) {
+  return { name };
 }

@@ -1,4 +1,6 @@
-export { ValohaiApiError, ValohaiClient, describeErrorBody } from "./client";
+export { ValohaiClient, RequestLimiter, parseRetryAfter } from "./client";
+export type { ClientOptions, RetryOptions } from "./client";
+export { ValohaiApiError, describeErrorBody } from "./errors";
 export { accessGrantProvider, createAccessGrantProvider, AccessGrant } from "./access-grant";
 export type {
   AccessGrantArgs,
@@ -10,3 +12,4 @@ export type {
 export { teamProvider, createTeamProvider, Team } from "./team";
 export type { TeamArgs, TeamInputs, TeamOutputs } from "./team";
 export { resolveProviderSettings } from "./provider-settings";
+export type { ClientTuning } from "./provider-settings";

@@ -1,4 +1,4 @@
-import { ValohaiClient } from "./client";
+import { DEFAULT_TIMEOUT_MS, ValohaiClient, type ClientOptions } from "./client";
 
 /** Reads stack configuration by key, as the dynamic-provider host's `configure` request does. */
 export interface ConfigSource {
@@ -10,7 +10,14 @@ export interface ProviderSettings {
   token: string;
   tokenSource: string;
   organizationId?: number;
+  timeoutMs: number;
 }
+
+/** Client behaviour that tests tune; the exported providers use the defaults. */
+export type ClientTuning = Pick<
+  ClientOptions,
+  "retry" | "maxInFlight" | "random" | "sleep" | "timeoutMs"
+>;
 
 export const DEFAULT_API_URL = "https://app.valohai.com";
 
@@ -35,26 +42,79 @@ export function resolveProviderSettings(
     ? "the stack setting valohai-sso:apiToken"
     : "the VALOHAI_API_TOKEN environment variable";
   const organization = config.get("valohai-sso:organizationId") ?? env.VALOHAI_ORGANIZATION_ID;
-  const organizationId = organization === undefined ? undefined : Number(organization);
-  return { apiUrl, token, tokenSource, organizationId };
+  const timeout = config.get("valohai-sso:apiTimeoutSeconds");
+  return {
+    apiUrl: checkApiUrl(apiUrl),
+    token,
+    tokenSource,
+    organizationId:
+      organization === undefined
+        ? undefined
+        : positiveNumber(organization, "valohai-sso:organizationId", true),
+    timeoutMs:
+      timeout === undefined
+        ? DEFAULT_TIMEOUT_MS
+        : positiveNumber(timeout, "valohai-sso:apiTimeoutSeconds", false) * 1000,
+  };
 }
 
-/** Holds a provider's settings between `configure` and the lifecycle calls that need them. */
+function checkApiUrl(apiUrl: string): string {
+  if (!/^https?:\/\/[^/]/.test(apiUrl)) {
+    throw new Error(
+      `invalid Valohai API URL "${apiUrl}" in valohai-sso:apiUrl or VALOHAI_API_URL: ` +
+        "expected the URL of the Valohai host, such as https://app.valohai.com.",
+    );
+  }
+  return apiUrl;
+}
+
+function positiveNumber(raw: string, setting: string, integer: boolean): number {
+  const value = Number(raw);
+  if (!(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new Error(
+      `invalid value "${raw}" for ${setting}: expected a positive ${integer ? "integer" : "number"}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Holds a provider's settings between `configure` and the lifecycle calls that need them. A
+ * settings error waits for the first HTTP request, so that `check` and `diff`, which need no token,
+ * still run during a preview.
+ */
 export class ProviderState {
   private settings?: ProviderSettings;
+  private settingsError?: unknown;
   private cachedClient?: ValohaiClient;
 
+  constructor(private readonly tuning: ClientTuning = {}) {}
+
   configure(config: ConfigSource, env?: Record<string, string | undefined>): void {
-    this.settings = resolveProviderSettings(config, env);
     this.cachedClient = undefined;
+    this.settings = undefined;
+    this.settingsError = undefined;
+    try {
+      this.settings = resolveProviderSettings(config, env);
+    } catch (error) {
+      this.settingsError = error;
+    }
+  }
+
+  /** Returns the organization ID from the provider settings, if they set one. */
+  organizationId(): number | undefined {
+    return this.settings?.organizationId;
   }
 
   client(): ValohaiClient {
-    if (!this.settings) {
+    if (!this.settings && !this.settingsError) {
       this.configure({ get: () => undefined });
     }
+    if (this.settingsError) throw this.settingsError;
     const settings = this.settings as ProviderSettings;
     this.cachedClient ??= new ValohaiClient({
+      timeoutMs: settings.timeoutMs,
+      ...this.tuning,
       apiUrl: settings.apiUrl,
       token: settings.token,
       tokenSource: settings.tokenSource,

@@ -1,22 +1,33 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ValohaiApiError } from "./client";
-import { organizationIdOf, teamPath, teamRequestBody, TEAMS_PATH, type TeamBody } from "./contract";
-import { isKnown } from "./inputs";
-import { ProviderState } from "./provider-settings";
+import { ValohaiApiError } from "./errors";
+import {
+  organizationIdOf,
+  organizationQuery,
+  teamPath,
+  teamRenameBody,
+  teamRequestBody,
+  TEAMS_PATH,
+  type TeamBody,
+} from "./contract";
+import { checkOrganizationId, containsUnknown, isKnown, withoutUndefined } from "./inputs";
+import { ProviderState, type ClientTuning } from "./provider-settings";
 
 /*
  * Dynamic provider for Valohai teams. Lifecycle methods and the calls they make:
- *   check   no HTTP: validates organizationId and name
- *   diff    no HTTP: a new name updates in place, a new organization replaces
- *   create  POST /api/v0/teams/; a taken name adopts the team only when `adopt` is set
+ *   check   no HTTP: validates organizationId, name and adopt, tolerating unknown values
+ *   diff    no HTTP: a new name updates in place, a new organization replaces (delete first,
+ *           because team names are unique within an organization)
+ *   create  POST /api/v0/teams/; after a lost response, or when the name is taken,
+ *           GET /api/v0/teams/?organization=<id> finds the team by name
  *   read    GET /api/v0/teams/{id}/; 404 removes the team from state
- *   update  PUT /api/v0/teams/{id}/ with the new name
+ *   update  PUT /api/v0/teams/{id}/ with the new name; no request when only `adopt` changed
  *   delete  DELETE /api/v0/teams/{id}/; 404 counts as deleted
  */
 
 export interface TeamInputs {
   organizationId: number;
   name: string;
+  /** Whether to take over a team of this name that already exists in Valohai. */
   adopt?: boolean;
 }
 
@@ -25,83 +36,80 @@ export interface TeamOutputs extends TeamInputs {
   url: string;
 }
 
-const REPLACE_KEYS = ["organizationId"] as const;
-
-export function createTeamProvider(): pulumi.dynamic.ResourceProvider<TeamInputs, TeamOutputs> {
-  const state = new ProviderState();
+export function createTeamProvider(
+  tuning: ClientTuning = {},
+): pulumi.dynamic.ResourceProvider<TeamInputs, TeamOutputs> {
+  const state = new ProviderState(tuning);
   return {
     async configure(request) {
       state.configure(request.config);
     },
 
     async check(_olds, news) {
-      const failures: pulumi.dynamic.CheckFailure[] = [];
-      if (
-        isKnown(news.organizationId) &&
-        !(Number.isInteger(news.organizationId) && news.organizationId > 0)
-      ) {
-        failures.push({
-          property: "organizationId",
-          reason: `organizationId must be a positive integer, got ${JSON.stringify(news.organizationId)}`,
-        });
-      }
-      if (isKnown(news.name) && (typeof news.name !== "string" || news.name.trim() === "")) {
-        failures.push({ property: "name", reason: "name must be a non-empty string" });
-      }
-      return { inputs: news, failures };
+      const inputs = withoutUndefined({
+        ...news,
+        organizationId: news.organizationId ?? state.organizationId(),
+      });
+      return { inputs, failures: checkTeamInputs(inputs) };
     },
 
     async diff(_id, olds, news) {
-      const replaces = REPLACE_KEYS.filter((key) => olds[key] !== news[key]);
-      const changed =
+      const replaces =
+        containsUnknown(news.organizationId) || olds.organizationId !== news.organizationId
+          ? ["organizationId"]
+          : [];
+      const changes =
         replaces.length > 0 ||
+        containsUnknown(news.name) ||
         olds.name !== news.name ||
         Boolean(olds.adopt) !== Boolean(news.adopt);
-      return { changes: changed, replaces, deleteBeforeReplace: false };
+      return { changes, replaces, deleteBeforeReplace: true };
     },
 
     async create(inputs) {
       const client = state.client();
+      const findByName = () => findTeamByName(inputs.organizationId, inputs.name);
       let team: TeamBody;
       try {
-        team = await client.post<TeamBody>(
-          TEAMS_PATH,
-          teamRequestBody(inputs.organizationId, inputs.name),
-        );
+        // NOTE: after a create whose response was lost, a team found by name counts as the one
+        // this create made. A team that someone else created with that name at the same moment
+        // would be taken over; Valohai's team fields offer no marker to tell the two apart.
+        const body = teamRequestBody(inputs.organizationId, inputs.name);
+        team = await client.createOnce<TeamBody>(TEAMS_PATH, body, findByName);
       } catch (error) {
         if (!(error instanceof ValohaiApiError) || error.status !== 400) throw error;
-        const existing = await findTeamByName(inputs.organizationId, inputs.name);
+        const existing = await findByName();
         if (!existing) throw error;
-        if (!inputs.adopt) {
-          throw new Error(
-            `a Valohai team named "${inputs.name}" already exists in organization ${inputs.organizationId}. ` +
-              "Set adopt: true on the team in the grants file to manage the existing team, or rename the team.",
-          );
-        }
+        if (!inputs.adopt) throw teamExistsError(inputs, existing);
         team = existing;
       }
-      return { id: team.id, outs: toOutputs(inputs, team) };
+      return { id: team.id, outs: teamOutputs(inputs, team) };
     },
 
     async read(id, props) {
+      let team: TeamBody;
       try {
-        const team = await state.client().get<TeamBody>(teamPath(id));
-        const inputs: TeamInputs = {
-          organizationId: organizationIdOf(team),
-          name: team.name,
-          adopt: props?.adopt,
-        };
-        return { id, props: toOutputs(inputs, team), inputs: inputs as TeamOutputs };
+        team = await state.client().get<TeamBody>(teamPath(id));
       } catch (error) {
-        if (error instanceof ValohaiApiError && error.status === 404)
+        if (error instanceof ValohaiApiError && error.status === 404) {
           return { id: "", props: {} as TeamOutputs };
+        }
         throw error;
       }
+      const inputs: TeamInputs = withoutUndefined({
+        organizationId: organizationIdOf(team),
+        name: team.name,
+        adopt: props?.adopt,
+      });
+      return { id, props: teamOutputs(inputs, team), inputs: inputs as TeamOutputs };
     },
 
-    async update(id, _olds, news) {
-      const team = await state.client().put<TeamBody>(teamPath(id), { name: news.name });
-      return { outs: toOutputs(news, { ...team, id }) };
+    async update(id, olds, news) {
+      let team: Partial<TeamBody> = { id, url: olds.url };
+      if (olds.name !== news.name) {
+        team = await state.client().put<TeamBody>(teamPath(id), teamRenameBody(news.name));
+      }
+      return { outs: teamOutputs(news, { ...team, id }) };
     },
 
     async delete(id) {
@@ -117,19 +125,59 @@ export function createTeamProvider(): pulumi.dynamic.ResourceProvider<TeamInputs
     organizationId: number,
     name: string,
   ): Promise<TeamBody | undefined> {
-    const teams = await state.client().list<TeamBody>(TEAMS_PATH, { organization: organizationId });
+    const teams = await state
+      .client()
+      .list<TeamBody>(TEAMS_PATH, organizationQuery(organizationId));
     return teams.find((team) => team.name === name);
   }
 }
 
-function toOutputs(inputs: TeamInputs, team: TeamBody): TeamOutputs {
-  return {
+function checkTeamInputs(inputs: TeamInputs): pulumi.dynamic.CheckFailure[] {
+  const failures = checkOrganizationId(inputs.organizationId);
+  if (inputs.organizationId === undefined) {
+    failures.push({
+      property: "organizationId",
+      reason:
+        "organizationId is missing: pass it to the team, or set valohai-sso:organizationId " +
+        "or VALOHAI_ORGANIZATION_ID for the provider.",
+    });
+  }
+  if (isKnown(inputs.name) && (typeof inputs.name !== "string" || inputs.name.trim() === "")) {
+    failures.push({
+      property: "name",
+      reason: `name must be a non-empty string, got ${JSON.stringify(inputs.name)}`,
+    });
+  }
+  if (inputs.name === undefined) {
+    failures.push({ property: "name", reason: "name is missing: every team needs a name" });
+  }
+  if (isKnown(inputs.adopt) && typeof inputs.adopt !== "boolean") {
+    failures.push({
+      property: "adopt",
+      reason: `adopt must be true or false, got ${JSON.stringify(inputs.adopt)}`,
+    });
+  }
+  return failures;
+}
+
+function teamExistsError(inputs: TeamInputs, existing: TeamBody): Error {
+  return new Error(
+    `a Valohai team named "${inputs.name}" already exists in organization ` +
+      `${inputs.organizationId} (team ID ${existing.id}), and this stack does not manage it. ` +
+      `Set "adopt: true" on team "${inputs.name}" in the grants file to manage the existing ` +
+      "team from this stack, or rename the team in the grants file to create a new one.",
+  );
+}
+
+/** Builds the outputs from every input, so that `diff` can compare old outputs with new inputs. */
+function teamOutputs(inputs: TeamInputs, team: Partial<TeamBody> & { id: string }): TeamOutputs {
+  return withoutUndefined({
     organizationId: inputs.organizationId,
-    name: team.name ?? inputs.name,
-    ...(inputs.adopt === undefined ? {} : { adopt: inputs.adopt }),
+    name: inputs.name,
+    adopt: inputs.adopt,
     teamId: team.id,
     url: team.url ?? "",
-  };
+  });
 }
 
 export const teamProvider = createTeamProvider();
@@ -144,6 +192,7 @@ export interface TeamArgs {
 export class Team extends pulumi.dynamic.Resource {
   declare readonly organizationId: pulumi.Output<number>;
   declare readonly name: pulumi.Output<string>;
+  declare readonly adopt: pulumi.Output<boolean | undefined>;
   declare readonly teamId: pulumi.Output<string>;
   declare readonly url: pulumi.Output<string>;
 
