@@ -1,86 +1,133 @@
 import { classifyPrincipal, GUID_PATTERN } from "./principals";
 import { suggestion, type Problem, type YamlPath } from "./problems";
-import type { GrantsFile } from "./schema";
+
+/** A list of names or principals; an entry is undefined where the schema rejected it. */
+type Entries = readonly (string | undefined)[];
+
+/**
+ * The parts of a grants file the cross-checks read. A field is undefined where the schema
+ * rejected it, so the checks run on the valid parts of a file that also has schema errors. A
+ * validated GrantsFile fits this type as it is.
+ */
+export interface CrossCheckInput {
+  allowEmptyGrants?: boolean;
+  teams?: readonly { name?: string }[];
+  managedGroups?: readonly { name?: string; members?: Entries }[];
+  existingGroups?: readonly { name?: string; objectId?: string }[];
+  grants?: readonly {
+    name?: string;
+    groups?: Entries;
+    users?: Entries;
+    teams?: Entries;
+    exception?: { expires?: string };
+  }[];
+}
+
+/** Returns the 1-based line of the node a path names, for messages that point elsewhere. */
+export type LineOf = (path: YamlPath) => number;
 
 /**
  * Checks what the schema alone cannot: names that refer to declarations, duplicates, identifier
  * formats, and a file that would remove every grant. Unused declarations are warnings.
  */
-export function crossCheck(file: GrantsFile): Problem[] {
+export function crossCheck(file: CrossCheckInput, lineOf?: LineOf): Problem[] {
   const problems: Problem[] = [];
   const error = (path: YamlPath, message: string) =>
     problems.push({ severity: "error", path, message });
   const warning = (path: YamlPath, message: string) =>
     problems.push({ severity: "warning", path, message });
+  const where = (path: YamlPath) => (lineOf ? `line ${lineOf(path)}` : describe(path));
 
-  const teamNames = collectNames(file.teams, "teams", "team", error);
+  const teamNames = collectNames(
+    (file.teams ?? []).map((team, i) => ({ name: team.name, path: ["teams", i] })),
+    "team",
+    error,
+    where,
+  );
   const groupNames = collectNames(
     [
-      ...file.managedGroups.map((group, i) => ({ name: group.name, path: ["managedGroups", i] })),
-      ...file.existingGroups.map((group, i) => ({ name: group.name, path: ["existingGroups", i] })),
+      ...(file.managedGroups ?? []).map((group, i) => ({
+        name: group.name,
+        path: ["managedGroups", i],
+      })),
+      ...(file.existingGroups ?? []).map((group, i) => ({
+        name: group.name,
+        path: ["existingGroups", i],
+      })),
     ],
-    undefined,
     "group",
     error,
+    where,
   );
-  collectNames(file.grants, "grants", "grant", error);
+  const grants = file.grants ?? [];
+  collectNames(
+    grants.map((grant, i) => ({ name: grant.name, path: ["grants", i] })),
+    "grant",
+    error,
+    where,
+  );
 
-  file.managedGroups.forEach((group, i) => {
-    checkPrincipals(group.members, ["managedGroups", i, "members"], "member", error);
+  (file.managedGroups ?? []).forEach((group, i) => {
+    checkPrincipals(group.members ?? [], ["managedGroups", i, "members"], "member", error, where);
   });
-  file.existingGroups.forEach((group, i) => {
-    if (!GUID_PATTERN.test(group.objectId)) {
+  (file.existingGroups ?? []).forEach((group, i) => {
+    if (group.objectId !== undefined && !GUID_PATTERN.test(group.objectId)) {
       error(
         ["existingGroups", i, "objectId"],
-        `objectId "${group.objectId}" of group "${group.name}" is not a GUID. ` +
+        `objectId "${group.objectId}" of group "${group.name ?? i}" is not a GUID. ` +
           "Copy the group's Object ID from Azure AD, such as 6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b.",
       );
     }
   });
 
-  const usedTeams = new Set<string>();
-  const usedGroups = new Set<string>();
-  file.grants.forEach((grant, i) => {
+  // A section the schema rejected as a whole declares unknown names, so references to it are
+  // not checked and its declarations are not reported as unused.
+  const groupsKnown = file.managedGroups !== undefined && file.existingGroups !== undefined;
+  const teamsKnown = file.teams !== undefined;
+  let usageKnown = file.grants !== undefined;
+  const usedTeams = new Set<string | undefined>();
+  const usedGroups = new Set<string | undefined>();
+  grants.forEach((grant, i) => {
     const at = (...rest: (string | number)[]) => ["grants", i, ...rest];
-    if (grant.groups.length === 0 && grant.users.length === 0) {
+    if (grant.groups?.length === 0 && grant.users?.length === 0) {
       error(
         at("name"),
-        `grant "${grant.name}" has no groups and no users, so it matches nobody. Add groups.`,
+        `grant "${grant.name ?? i}" has no groups and no users, so it matches nobody. Add groups.`,
       );
     }
-    checkReferences(
-      grant.groups,
-      groupNames,
-      at("groups"),
-      "group",
-      "managedGroups or existingGroups",
-      error,
-    );
-    checkReferences(grant.teams, teamNames, at("teams"), "team", "teams", error);
-    checkPrincipals(grant.users, at("users"), "user", error);
-    grant.groups.forEach((name) => usedGroups.add(name));
-    grant.teams.forEach((name) => usedTeams.add(name));
-    if (grant.exception) {
+    if (groupsKnown) {
+      checkReferences(grant.groups ?? [], groupNames, at("groups"), "group", error);
+    }
+    if (teamsKnown) {
+      checkReferences(grant.teams ?? [], teamNames, at("teams"), "team", error);
+    }
+    checkPrincipals(grant.users ?? [], at("users"), "user", error, where);
+    if (!grant.groups || !grant.teams || grant.groups.includes(undefined)) usageKnown = false;
+    grant.groups?.forEach((name) => usedGroups.add(name));
+    grant.teams?.forEach((name) => usedTeams.add(name));
+    if (grant.exception?.expires !== undefined) {
       checkExpiry(grant.exception.expires, at("exception", "expires"), error);
     }
   });
 
-  if (file.grants.length === 0 && !file.allowEmptyGrants) {
+  if (file.grants?.length === 0 && file.allowEmptyGrants === false) {
     error(
-      file.grants === undefined ? [] : ["grants"],
+      ["grants"],
       "the file declares no grants, and applying it would delete every access grant in Valohai. " +
         "Add grants, or set allowEmptyGrants: true if removing all access is intended.",
     );
   }
 
-  file.teams.forEach((team, i) => {
-    if (!usedTeams.has(team.name)) {
-      warning(["teams", i, "name"], `team "${team.name}" is declared but no grant uses it.`);
+  if (usageKnown) {
+    for (const [name, path] of teamNames) {
+      if (!usedTeams.has(name)) {
+        warning(path, `team "${name}" is declared but no grant uses it.`);
+      }
     }
-  });
-  for (const [name, path] of groupNames) {
-    if (!usedGroups.has(name)) {
-      warning(path, `group "${name}" is declared but no grant uses it.`);
+    for (const [name, path] of groupNames) {
+      if (!usedGroups.has(name)) {
+        warning(path, `group "${name}" is declared but no grant uses it.`);
+      }
     }
   }
   return problems;
@@ -90,37 +137,39 @@ type Report = (path: YamlPath, message: string) => void;
 
 /** Maps each declared name to the path of its name node, reporting duplicates. */
 function collectNames(
-  items: readonly { name: string; path?: YamlPath }[],
-  section: string | undefined,
+  items: readonly { name?: string; path: YamlPath }[],
   kind: string,
   error: Report,
+  where: (path: YamlPath) => string,
 ): Map<string, YamlPath> {
   const names = new Map<string, YamlPath>();
-  items.forEach((item, i) => {
-    const path = [...(item.path ?? [section as string, i]), "name"];
+  for (const item of items) {
+    if (item.name === undefined) continue;
+    const path = [...item.path, "name"];
     const first = names.get(item.name);
     if (first) {
       error(
         path,
-        `duplicate ${kind} name "${item.name}", first declared at ${describe(first)}. Rename or remove one.`,
+        `duplicate ${kind} name "${item.name}", first declared on ${where(first)}. Rename or remove one.`,
       );
     } else {
       names.set(item.name, path);
     }
-  });
+  }
   return names;
 }
 
 function checkReferences(
-  names: readonly string[],
+  names: Entries,
   declared: Map<string, YamlPath>,
   path: YamlPath,
   kind: string,
-  section: string,
   error: Report,
 ): void {
   const seen = new Set<string>();
+  const section = kind === "group" ? "managedGroups or existingGroups" : "teams";
   names.forEach((name, j) => {
+    if (name === undefined) return;
     if (seen.has(name)) {
       error([...path, j], `${kind} "${name}" is listed twice. Remove the second entry.`);
     }
@@ -133,13 +182,15 @@ function checkReferences(
 }
 
 function checkPrincipals(
-  values: readonly string[],
+  values: Entries,
   path: YamlPath,
   kind: string,
   error: Report,
+  where: (path: YamlPath) => string,
 ): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, YamlPath>();
   values.forEach((value, j) => {
+    if (value === undefined) return;
     const ref = classifyPrincipal(value);
     if (!ref) {
       const fix = value.includes("@")
@@ -152,10 +203,15 @@ function checkPrincipals(
       return;
     }
     const key = (ref.form === "objectId" ? ref.objectId : ref.userPrincipalName).toLowerCase();
-    if (seen.has(key)) {
-      error([...path, j], `${kind} "${value}" is listed twice. Remove the second entry.`);
+    const first = seen.get(key);
+    if (first) {
+      error(
+        [...path, j],
+        `${kind} "${value}" is listed twice, first on ${where(first)}. Remove the second entry.`,
+      );
+    } else {
+      seen.set(key, [...path, j]);
     }
-    seen.add(key);
   });
 }
 
