@@ -80,10 +80,13 @@ export function crossCheck(file: CrossCheckInput, lineOf?: LineOf): Problem[] {
     }
   });
 
-  // A section the schema rejected as a whole declares unknown names, so references to it are
-  // not checked and its declarations are not reported as unused.
-  const groupsKnown = file.managedGroups !== undefined && file.existingGroups !== undefined;
-  const teamsKnown = file.teams !== undefined;
+  // Where the schema rejected a section or one of its names, the declared names are not all
+  // known, so references to that section are not checked.
+  const groupsKnown = [file.managedGroups, file.existingGroups].every(
+    (section) => section !== undefined && section.every((group) => group.name !== undefined),
+  );
+  const teamsKnown =
+    file.teams !== undefined && file.teams.every((team) => team.name !== undefined);
   let usageKnown = file.grants !== undefined;
   const usedTeams = new Set<string | undefined>();
   const usedGroups = new Set<string | undefined>();

@@ -15,7 +15,8 @@ import {
  * field becomes undefined; list entries keep their positions, so problems point at the right item.
  */
 export function salvageGrantsFile(data: unknown): CrossCheckInput {
-  const root = asObject(data) ?? {};
+  const root = asObject(data);
+  if (!root) return {};
   return {
     allowEmptyGrants: valid(grantsFileSchema.shape.allowEmptyGrants, root.allowEmptyGrants),
     teams: items(root.teams, (team) => ({ name: valid(teamSchema.shape.name, team.name) })),

@@ -84,12 +84,7 @@ function describeYamlIssue(
     case "BAD_INDENT":
     case "BLOCK_AS_IMPLICIT_KEY":
     case "MULTILINE_IMPLICIT_KEY":
-      return {
-        offset,
-        message:
-          `invalid YAML: ${text}. Indent entries at the same level by the same number of ` +
-          'spaces, and quote values that contain ": ".',
-      };
+      return { offset, message: indentationMessage(text) };
     case "BAD_DQ_ESCAPE":
       return {
         offset,
@@ -100,6 +95,17 @@ function describeYamlIssue(
     default:
       return { offset, message: `invalid YAML: ${text}. Correct the syntax at this position.` };
   }
+}
+
+function indentationMessage(text: string): string {
+  const bracket = /end with an? ([\]}])$/.exec(text)?.[1];
+  if (bracket) {
+    return `invalid YAML: a flow collection is not closed. Add the closing ${bracket}.`;
+  }
+  return (
+    `invalid YAML: ${text}. Indent entries at the same level by the same number of spaces, ` +
+    'and quote values that contain ": ".'
+  );
 }
 
 function duplicateKeyMessage(doc: Document, lineCounter: LineCounter, offset: number): string {
