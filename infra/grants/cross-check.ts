@@ -1,5 +1,6 @@
 import { classifyPrincipal, GUID_PATTERN } from "./principals";
-import { suggestion, type Problem, type YamlPath } from "./problems";
+import type { Problem, YamlPath } from "./problems";
+import { NameSuggester } from "./suggest";
 
 /** A list of names or principals; an entry is undefined where the schema rejected it. */
 type Entries = readonly (string | undefined)[];
@@ -88,6 +89,8 @@ export function crossCheck(file: CrossCheckInput, lineOf?: LineOf): Problem[] {
   const teamsKnown =
     file.teams !== undefined && file.teams.every((team) => team.name !== undefined);
   let usageKnown = file.grants !== undefined;
+  const groupSuggester = new NameSuggester(groupNames.keys());
+  const teamSuggester = new NameSuggester(teamNames.keys());
   const usedTeams = new Set<string | undefined>();
   const usedGroups = new Set<string | undefined>();
   grants.forEach((grant, i) => {
@@ -99,10 +102,10 @@ export function crossCheck(file: CrossCheckInput, lineOf?: LineOf): Problem[] {
       );
     }
     if (groupsKnown) {
-      checkReferences(grant.groups ?? [], groupNames, at("groups"), "group", error);
+      checkReferences(grant.groups ?? [], groupNames, groupSuggester, at("groups"), "group", error);
     }
     if (teamsKnown) {
-      checkReferences(grant.teams ?? [], teamNames, at("teams"), "team", error);
+      checkReferences(grant.teams ?? [], teamNames, teamSuggester, at("teams"), "team", error);
     }
     checkPrincipals(grant.users ?? [], at("users"), "user", error, where);
     if (!grant.groups || !grant.teams || grant.groups.includes(undefined)) usageKnown = false;
@@ -165,6 +168,7 @@ function collectNames(
 function checkReferences(
   names: Entries,
   declared: Map<string, YamlPath>,
+  suggester: NameSuggester,
   path: YamlPath,
   kind: string,
   error: Report,
@@ -178,7 +182,7 @@ function checkReferences(
     }
     seen.add(name);
     if (!declared.has(name)) {
-      const hint = suggestion(name, declared.keys()) || ` Declare it under ${section}.`;
+      const hint = suggester.suggestion(name) || ` Declare it under ${section}.`;
       error([...path, j], `unknown ${kind} "${name}".${hint}`);
     }
   });
