@@ -195,7 +195,7 @@ function checkPrincipals(
   error: Report,
   where: (path: YamlPath) => string,
 ): void {
-  const seen = new Map<string, YamlPath>();
+  const seen = new Map<string, number>();
   values.forEach((value, j) => {
     if (value === undefined) return;
     const ref = classifyPrincipal(value);
@@ -211,13 +211,13 @@ function checkPrincipals(
     }
     const key = (ref.form === "objectId" ? ref.objectId : ref.userPrincipalName).toLowerCase();
     const first = seen.get(key);
-    if (first) {
+    if (first === undefined) {
+      seen.set(key, j);
+    } else {
       error(
         [...path, j],
-        `${kind} "${value}" is listed twice, first on ${where(first)}. Remove the second entry.`,
+        `${kind} "${value}" is listed twice, first on ${where([...path, first])}. Remove the second entry.`,
       );
-    } else {
-      seen.set(key, [...path, j]);
     }
   });
 }
