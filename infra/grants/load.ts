@@ -12,7 +12,7 @@ import {
 import { salvageGrantsFile } from "./salvage";
 import { schemaProblems } from "./schema-problems";
 import { grantsFileSchema, type GrantsFile } from "./schema";
-import { aliasProblems, yamlProblems } from "./yaml-checks";
+import { aliasProblems, versionProblems, yamlProblems } from "./yaml-checks";
 
 export { describePath } from "./schema-problems";
 
@@ -76,11 +76,14 @@ export function validateGrantsText(text: string, file: string): ValidationResult
     prettyErrors: false,
     uniqueKeys: true,
   });
-  const aliases = aliasProblems(file, doc, lineCounter);
-  const syntax = [...yamlProblems(file, doc, lineCounter), ...aliases];
+  const fatal = [
+    ...versionProblems(file, text, doc, lineCounter),
+    ...aliasProblems(file, doc, lineCounter),
+  ];
+  const syntax = [...yamlProblems(file, doc, lineCounter), ...fatal];
   // A duplicate key leaves the document's structure intact, so validation continues after one;
   // after any other syntax error the structure is a guess, and further messages would mislead.
-  const broken = doc.errors.some((error) => error.code !== "DUPLICATE_KEY") || aliases.length > 0;
+  const broken = doc.errors.some((error) => error.code !== "DUPLICATE_KEY") || fatal.length > 0;
   if (broken) {
     return { problems: sortProblems(syntax) };
   }

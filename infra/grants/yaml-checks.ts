@@ -70,7 +70,7 @@ function describeYamlIssue(
       if (/closing .?quote/.test(text)) {
         const quote = text.includes("'") ? "'" : '"';
         return {
-          offset: unclosedQuoteStart(doc, offset) ?? offset,
+          offset: unclosedNodeStart(doc, offset) ?? offset,
           message: `invalid YAML: quoted string is not closed. Add the closing ${quote}.`,
         };
       }
@@ -83,8 +83,16 @@ function describeYamlIssue(
       return { offset, message: `invalid YAML: ${text}. Add the missing character.` };
     case "BAD_INDENT":
     case "BLOCK_AS_IMPLICIT_KEY":
-    case "MULTILINE_IMPLICIT_KEY":
+    case "MULTILINE_IMPLICIT_KEY": {
+      const bracket = /end with an? ([\]}])$/.exec(text)?.[1];
+      if (bracket) {
+        return {
+          offset: unclosedNodeStart(doc, offset) ?? offset,
+          message: `invalid YAML: flow collection is not closed. Add the closing ${bracket}.`,
+        };
+      }
       return { offset, message: indentationMessage(text) };
+    }
     case "BAD_DQ_ESCAPE":
       return {
         offset,
@@ -98,10 +106,6 @@ function describeYamlIssue(
 }
 
 function indentationMessage(text: string): string {
-  const bracket = /end with an? ([\]}])$/.exec(text)?.[1];
-  if (bracket) {
-    return `invalid YAML: a flow collection is not closed. Add the closing ${bracket}.`;
-  }
   return (
     `invalid YAML: ${text}. Indent entries at the same level by the same number of spaces, ` +
     'and quote values that contain ": ".'
@@ -126,13 +130,18 @@ function duplicateKeyMessage(doc: Document, lineCounter: LineCounter, offset: nu
   return message;
 }
 
-/** Finds where an unclosed quoted scalar starts: the parser reports only where the file ends. */
-function unclosedQuoteStart(doc: Document, offset: number): number | undefined {
+/**
+ * Finds where an unclosed quoted string or flow collection starts, because the parser reports
+ * the error where the node ends, often lines later.
+ */
+function unclosedNodeStart(doc: Document, offset: number): number | undefined {
   let start: number | undefined;
   visit(doc, {
-    Scalar(_key, node) {
-      const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
-      if (quoted && node.range && node.range[1] === offset) {
+    Node(_key, node) {
+      const unclosable =
+        (isScalar(node) && (node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE")) ||
+        (isCollection(node) && node.flow === true);
+      if (unclosable && node.range && node.range[1] === offset) {
         start = node.range[0];
         return visit.BREAK;
       }
@@ -212,4 +221,24 @@ function rangeOf(node: unknown): readonly number[] | undefined {
 
 function scalarText(node: unknown): string {
   return isScalar(node) ? String(node.value) : String(node);
+}
+
+/**
+ * Rejects a %YAML directive for another version. Under YAML 1.1, `yes` and `no` become booleans
+ * and dates become timestamps, so a file must not switch away from YAML 1.2.
+ */
+export function versionProblems(
+  file: string,
+  text: string,
+  doc: Document,
+  lineCounter: LineCounter,
+): LocatedProblem[] {
+  const version = doc.directives?.yaml.version;
+  if (version === undefined || version === "1.2") return [];
+  const offset = Math.max(0, text.search(/^%YAML/m));
+  const { line, col } = lineCounter.linePos(offset);
+  const message =
+    `the file declares YAML ${version}, but grants files are YAML 1.2, where yes and no are ` +
+    "strings. Remove the %YAML line.";
+  return [{ file, line, column: col, severity: "error", message }];
 }
