@@ -41,7 +41,8 @@ export function loadGrantsFile(
 
 /**
  * Reads and validates a grants file. A missing or unreadable file is an error on line 1 of that
- * path which names the setting that chose it, when given; it never reads as a file without grants.
+ * path, and the message names the setting that chose it when given. It never reads as a file
+ * without grants.
  */
 export function validateGrantsFile(file: string, options: LoadOptions = {}): ValidationResult {
   let text: string;
@@ -81,8 +82,8 @@ export function validateGrantsText(text: string, file: string): ValidationResult
     ...aliasProblems(file, doc, lineCounter),
   ];
   const syntax = [...yamlProblems(file, doc, lineCounter), ...fatal];
-  // A duplicate key leaves the document's structure intact, so validation continues after one;
-  // after any other syntax error the structure is a guess, and further messages would mislead.
+  // A duplicate key leaves the document's structure intact, so validation continues after one.
+  // After any other syntax error the structure is a guess, and further messages would mislead.
   const broken = doc.errors.some((error) => error.code !== "DUPLICATE_KEY") || fatal.length > 0;
   if (broken) {
     return { problems: sortProblems(syntax) };

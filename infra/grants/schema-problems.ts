@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { suggestion, type Problem, type YamlPath } from "./problems";
 import { grantsFileSchema } from "./schema";
 
-/** Turns zod issues into problems with messages that say what to write instead. */
+/** Converts zod issues into problems, each with a message that names the fix. */
 export function schemaProblems(
   issues: readonly z.core.$ZodIssue[],
   data: unknown,

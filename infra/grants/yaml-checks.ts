@@ -16,8 +16,8 @@ import type { LocatedProblem } from "./problems";
 /**
  * Maximum number of nodes that aliases may add to a grants file when they are expanded. A real
  * file shares a few lists through anchors; a "billion laughs" file nests aliases to grow
- * exponentially. NOTE: the value is a judgment, not a measured need: raise it if a real file with
- * many shared lists hits it.
+ * exponentially. NOTE: the value is a judgment, not a measurement. Raise it if a real file with
+ * many shared lists reaches it.
  */
 export const MAX_ALIAS_EXPANSION = 10_000;
 

@@ -17,7 +17,7 @@ type JsonSchema = {
   required?: string[];
 };
 
-/** Every object schema inside a schema, with its location for failure messages. */
+/** Collects every object schema inside a schema, with its location for failure messages. */
 function objectSchemas(schema: JsonSchema, where = "#"): [string, JsonSchema][] {
   const found: [string, JsonSchema][] = schema.type === "object" ? [[where, schema]] : [];
   for (const [key, child] of Object.entries(schema.properties ?? {})) {

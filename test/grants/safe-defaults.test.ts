@@ -84,6 +84,13 @@ describe("program on a file without grants", () => {
     );
   });
 
+  it("raises a RunError without a stack trace", async () => {
+    const { RunError } = await import("@pulumi/pulumi");
+    const file = grantsFile("version: 1\ngrants: []\n");
+    const error = await runProgram(file).catch((caught: unknown) => caught);
+    expect(RunError.isInstance(error)).toBe(true);
+  });
+
   it("declares no grants when allowEmptyGrants is true", async () => {
     const file = grantsFile("version: 1\nallowEmptyGrants: true\n");
     const run = await runProgram(file);
