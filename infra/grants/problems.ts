@@ -48,8 +48,9 @@ export function findOffset(doc: Document, path: YamlPath, atKey = false): number
     const step = path[i];
     const isLast = i === path.length - 1;
     if (isMap(node)) {
+      // Compared as text, because a key YAML reads as a number or boolean becomes a string key.
       const pair = node.items.find(
-        (item) => isPair(item) && isScalar(item.key) && item.key.value === step,
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(step),
       );
       if (!pair) return offset;
       if (isLast && atKey) return rangeStart(pair.key) ?? offset;
