@@ -27,8 +27,29 @@ function unknownKeyProblem(path: YamlPath, key: string): Problem {
       message: `merge key "<<" in ${where} is not part of YAML 1.2. Write the keys out instead.`,
     };
   }
-  const hint = suggestion(key, allowed) || ` Valid keys: ${allowed.join(", ")}.`;
+  const hint =
+    groupSectionHint(path, key) ||
+    suggestion(key, allowed) ||
+    ` Valid keys: ${allowed.join(", ")}.`;
   return { ...problem, message: `unknown key "${key}" in ${where}.${hint}` };
+}
+
+/** Explains a key that belongs to the other kind of group, the likeliest mix-up in the file. */
+function groupSectionHint(path: YamlPath, key: string): string {
+  if (path.length !== 2) return "";
+  if (path[0] === "existingGroups" && key === "members") {
+    return (
+      " Members of an existing group are managed outside this project. To manage them here," +
+      " declare the group under managedGroups instead."
+    );
+  }
+  if (path[0] === "managedGroups" && key === "objectId") {
+    return (
+      " This project creates managed groups, so they have no object ID yet. To use a group that" +
+      " already exists, declare it under existingGroups instead."
+    );
+  }
+  return "";
 }
 
 function valueProblem(
