@@ -27,6 +27,12 @@ export interface LoadOptions {
   source?: string;
 }
 
+const READ_ERROR_REASONS: Record<string, string> = {
+  ENOENT: "not found",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+};
+
 /** Reads and validates a grants file, raising GrantsFileError on any error. */
 export function loadGrantsFile(
   file: string,
@@ -49,13 +55,8 @@ export function validateGrantsFile(file: string, options: LoadOptions = {}): Val
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT"
-        ? "not found"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : (code ?? String(error));
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const reason = READ_ERROR_REASONS[code] ?? (error as Error).message;
     const source = options.source ? ` (chosen by ${options.source})` : "";
     const fix = options.source ? `Fix ${options.source}` : "Fix the path";
     const message = `cannot read grants file${source}: ${reason}. ${fix} or create the file.`;

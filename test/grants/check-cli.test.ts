@@ -111,6 +111,14 @@ describe("stack grants files", () => {
     );
   });
 
+  it("reports a directory as unreadable", () => {
+    const { problems, grants } = validateGrantsFile(path.join(PROJECT_DIR, "config"));
+    expect(grants).toBeUndefined();
+    expect(problems.map((problem) => problem.message)).toEqual([
+      "cannot read grants file: it is a directory. Fix the path or create the file.",
+    ]);
+  });
+
   it("lists a file shared by stacks once", () => {
     const targets = stackGrantsFiles(PROJECT_DIR);
     expect(targets.map((target) => target.file)).toEqual(["config/grants.yaml"]);
