@@ -33,47 +33,73 @@ export type LineOf = (path: YamlPath) => number;
  */
 export function crossCheck(file: CrossCheckInput, lineOf?: LineOf): Problem[] {
   const problems: Problem[] = [];
-  const error = (path: YamlPath, message: string) =>
-    problems.push({ severity: "error", path, message });
-  const warning = (path: YamlPath, message: string) =>
-    problems.push({ severity: "warning", path, message });
-  const where = (path: YamlPath) => (lineOf ? `line ${lineOf(path)}` : describe(path));
+  const report: Reporter = {
+    error: (path, message) => problems.push({ severity: "error", path, message }),
+    warning: (path, message) => problems.push({ severity: "warning", path, message }),
+    where: (path) => (lineOf ? `line ${lineOf(path)}` : describe(path)),
+  };
 
-  const teamNames = collectNames(
+  const declared = checkDeclarations(file, report);
+  const usage = checkGrants(file, declared, report);
+  if (file.grants?.length === 0 && file.allowEmptyGrants === false) {
+    report.error(
+      ["grants"],
+      "the file declares no grants, and applying it would delete every access grant in Valohai. " +
+        "Add grants, or set allowEmptyGrants: true if removing all access is intended.",
+    );
+  }
+  if (usage.complete) {
+    reportUnused(declared.teams, usage.teams, "team", report);
+    reportUnused(declared.groups, usage.groups, "group", report);
+  }
+  return problems;
+}
+
+interface Reporter {
+  error: (path: YamlPath, message: string) => void;
+  warning: (path: YamlPath, message: string) => void;
+  /** Describes where a node is, for messages that point at a second place. */
+  where: (path: YamlPath) => string;
+}
+
+/** Declared team and group names, each mapped to the path of its name node. */
+interface Declarations {
+  teams: Map<string, YamlPath>;
+  groups: Map<string, YamlPath>;
+  /** False where the schema rejected a section or one of its names, so some names are unknown. */
+  teamsKnown: boolean;
+  groupsKnown: boolean;
+}
+
+/** Checks the declarations: duplicate names, group members and object IDs. */
+function checkDeclarations(file: CrossCheckInput, report: Reporter): Declarations {
+  const managedGroups = file.managedGroups ?? [];
+  const existingGroups = file.existingGroups ?? [];
+  const teams = collectNames(
     (file.teams ?? []).map((team, i) => ({ name: team.name, path: ["teams", i] })),
     "team",
-    error,
-    where,
+    report,
   );
-  const groupNames = collectNames(
+  const groups = collectNames(
     [
-      ...(file.managedGroups ?? []).map((group, i) => ({
-        name: group.name,
-        path: ["managedGroups", i],
-      })),
-      ...(file.existingGroups ?? []).map((group, i) => ({
-        name: group.name,
-        path: ["existingGroups", i],
-      })),
+      ...managedGroups.map((group, i) => ({ name: group.name, path: ["managedGroups", i] })),
+      ...existingGroups.map((group, i) => ({ name: group.name, path: ["existingGroups", i] })),
     ],
     "group",
-    error,
-    where,
+    report,
   );
-  const grants = file.grants ?? [];
   collectNames(
-    grants.map((grant, i) => ({ name: grant.name, path: ["grants", i] })),
+    (file.grants ?? []).map((grant, i) => ({ name: grant.name, path: ["grants", i] })),
     "grant",
-    error,
-    where,
+    report,
   );
 
-  (file.managedGroups ?? []).forEach((group, i) => {
-    checkPrincipals(group.members ?? [], ["managedGroups", i, "members"], "member", error, where);
+  managedGroups.forEach((group, i) => {
+    checkPrincipals(group.members ?? [], ["managedGroups", i, "members"], "member", report);
   });
-  (file.existingGroups ?? []).forEach((group, i) => {
+  existingGroups.forEach((group, i) => {
     if (group.objectId !== undefined && !GUID_PATTERN.test(group.objectId)) {
-      error(
+      report.error(
         ["existingGroups", i, "objectId"],
         `objectId "${group.objectId}" of group "${group.name ?? i}" is not a GUID. ` +
           "Copy the group's Object ID from Azure AD, such as 6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b.",
@@ -81,72 +107,81 @@ export function crossCheck(file: CrossCheckInput, lineOf?: LineOf): Problem[] {
     }
   });
 
-  // Where the schema rejected a section or one of its names, the declared names are not all
-  // known, so references to that section are not checked.
-  const groupsKnown = [file.managedGroups, file.existingGroups].every(
-    (section) => section !== undefined && section.every((group) => group.name !== undefined),
-  );
-  const teamsKnown =
-    file.teams !== undefined && file.teams.every((team) => team.name !== undefined);
-  let usageKnown = file.grants !== undefined;
-  const groupSuggester = new NameSuggester(groupNames.keys());
-  const teamSuggester = new NameSuggester(teamNames.keys());
-  const usedTeams = new Set<string | undefined>();
-  const usedGroups = new Set<string | undefined>();
-  grants.forEach((grant, i) => {
+  const allNamed = (section?: readonly { name?: string }[]) =>
+    section !== undefined && section.every((item) => item.name !== undefined);
+  return {
+    teams,
+    groups,
+    teamsKnown: allNamed(file.teams),
+    groupsKnown: allNamed(file.managedGroups) && allNamed(file.existingGroups),
+  };
+}
+
+/** Names the grants use; incomplete where the schema rejected a grant's list. */
+interface Usage {
+  teams: Set<string | undefined>;
+  groups: Set<string | undefined>;
+  complete: boolean;
+}
+
+/** Checks each grant's references, users and exception, and collects the names it uses. */
+function checkGrants(file: CrossCheckInput, declared: Declarations, report: Reporter): Usage {
+  const usage: Usage = { teams: new Set(), groups: new Set(), complete: file.grants !== undefined };
+  const groupSuggester = new NameSuggester(declared.groups.keys());
+  const teamSuggester = new NameSuggester(declared.teams.keys());
+  (file.grants ?? []).forEach((grant, i) => {
     const at = (...rest: (string | number)[]) => ["grants", i, ...rest];
     if (grant.groups?.length === 0 && grant.users?.length === 0) {
-      error(
+      report.error(
         at("name"),
         `grant "${grant.name ?? i}" has no groups and no users, so it matches nobody. Add groups.`,
       );
     }
-    if (groupsKnown) {
-      checkReferences(grant.groups ?? [], groupNames, groupSuggester, at("groups"), "group", error);
+    if (declared.groupsKnown) {
+      const groups = grant.groups ?? [];
+      checkReferences(groups, declared.groups, groupSuggester, at("groups"), "group", report);
     }
-    if (teamsKnown) {
-      checkReferences(grant.teams ?? [], teamNames, teamSuggester, at("teams"), "team", error);
+    if (declared.teamsKnown) {
+      checkReferences(
+        grant.teams ?? [],
+        declared.teams,
+        teamSuggester,
+        at("teams"),
+        "team",
+        report,
+      );
     }
-    checkPrincipals(grant.users ?? [], at("users"), "user", error, where);
-    if (!grant.groups || !grant.teams || grant.groups.includes(undefined)) usageKnown = false;
-    grant.groups?.forEach((name) => usedGroups.add(name));
-    grant.teams?.forEach((name) => usedTeams.add(name));
+    checkPrincipals(grant.users ?? [], at("users"), "user", report);
     if (grant.exception?.expires !== undefined) {
-      checkExpiry(grant.exception.expires, at("exception", "expires"), error);
+      checkExpiry(grant.exception.expires, at("exception", "expires"), report);
     }
+
+    if (!grant.groups || grant.groups.includes(undefined)) usage.complete = false;
+    if (!grant.teams || grant.teams.includes(undefined)) usage.complete = false;
+    grant.groups?.forEach((name) => usage.groups.add(name));
+    grant.teams?.forEach((name) => usage.teams.add(name));
   });
-
-  if (file.grants?.length === 0 && file.allowEmptyGrants === false) {
-    error(
-      ["grants"],
-      "the file declares no grants, and applying it would delete every access grant in Valohai. " +
-        "Add grants, or set allowEmptyGrants: true if removing all access is intended.",
-    );
-  }
-
-  if (usageKnown) {
-    for (const [name, path] of teamNames) {
-      if (!usedTeams.has(name)) {
-        warning(path, `team "${name}" is declared but no grant uses it.`);
-      }
-    }
-    for (const [name, path] of groupNames) {
-      if (!usedGroups.has(name)) {
-        warning(path, `group "${name}" is declared but no grant uses it.`);
-      }
-    }
-  }
-  return problems;
+  return usage;
 }
 
-type Report = (path: YamlPath, message: string) => void;
+function reportUnused(
+  declared: Map<string, YamlPath>,
+  used: Set<string | undefined>,
+  kind: string,
+  report: Reporter,
+): void {
+  for (const [name, path] of declared) {
+    if (!used.has(name)) {
+      report.warning(path, `${kind} "${name}" is declared but no grant uses it.`);
+    }
+  }
+}
 
 /** Maps each declared name to the path of its name node, reporting duplicates. */
 function collectNames(
   items: readonly { name?: string; path: YamlPath }[],
   kind: string,
-  error: Report,
-  where: (path: YamlPath) => string,
+  report: Reporter,
 ): Map<string, YamlPath> {
   const names = new Map<string, YamlPath>();
   for (const item of items) {
@@ -154,9 +189,9 @@ function collectNames(
     const path = [...item.path, "name"];
     const first = names.get(item.name);
     if (first) {
-      error(
+      report.error(
         path,
-        `duplicate ${kind} name "${item.name}", first declared on ${where(first)}. Rename or remove one.`,
+        `duplicate ${kind} name "${item.name}", first declared on ${report.where(first)}. Rename or remove one.`,
       );
     } else {
       names.set(item.name, path);
@@ -171,30 +206,24 @@ function checkReferences(
   suggester: NameSuggester,
   path: YamlPath,
   kind: string,
-  error: Report,
+  report: Reporter,
 ): void {
   const seen = new Set<string>();
   const section = kind === "group" ? "managedGroups or existingGroups" : "teams";
   names.forEach((name, j) => {
     if (name === undefined) return;
     if (seen.has(name)) {
-      error([...path, j], `${kind} "${name}" is listed twice. Remove the second entry.`);
+      report.error([...path, j], `${kind} "${name}" is listed twice. Remove the second entry.`);
     }
     seen.add(name);
     if (!declared.has(name)) {
       const hint = suggester.suggestion(name) || ` Declare it under ${section}.`;
-      error([...path, j], `unknown ${kind} "${name}".${hint}`);
+      report.error([...path, j], `unknown ${kind} "${name}".${hint}`);
     }
   });
 }
 
-function checkPrincipals(
-  values: Entries,
-  path: YamlPath,
-  kind: string,
-  error: Report,
-  where: (path: YamlPath) => string,
-): void {
+function checkPrincipals(values: Entries, path: YamlPath, kind: string, report: Reporter): void {
   const seen = new Map<string, number>();
   values.forEach((value, j) => {
     if (value === undefined) return;
@@ -203,7 +232,7 @@ function checkPrincipals(
       const fix = value.includes("@")
         ? "A user principal name has the form name@domain, such as alice@contoso.com."
         : "Give a user principal name (name@domain) or an object ID (GUID).";
-      error(
+      report.error(
         [...path, j],
         `${kind} "${value}" is neither a user principal name nor an object ID. ${fix}`,
       );
@@ -214,18 +243,18 @@ function checkPrincipals(
     if (first === undefined) {
       seen.set(key, j);
     } else {
-      error(
+      report.error(
         [...path, j],
-        `${kind} "${value}" is listed twice, first on ${where([...path, first])}. Remove the second entry.`,
+        `${kind} "${value}" is listed twice, first on ${report.where([...path, first])}. Remove the second entry.`,
       );
     }
   });
 }
 
-function checkExpiry(expires: string, path: YamlPath, error: Report): void {
+function checkExpiry(expires: string, path: YamlPath, report: Reporter): void {
   const date = new Date(`${expires}T00:00:00Z`);
   if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== expires) {
-    error(
+    report.error(
       path,
       `expires "${expires}" is not a calendar date. Use YYYY-MM-DD, such as "2027-03-31".`,
     );
