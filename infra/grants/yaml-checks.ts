@@ -99,7 +99,7 @@ function describeYamlIssue(
         message: `invalid YAML: ${text}. Use single quotes, or write a backslash as \\\\.`,
       };
     case "TAG_RESOLVE_FAILED":
-      return { offset, message: `${text}. Remove the tag; grants files use no YAML tags.` };
+      return { offset, message: `${text}. Remove the tag, because grants files use no tags.` };
     default:
       return { offset, message: `invalid YAML: ${text}. Correct the syntax at this position.` };
   }
@@ -113,7 +113,8 @@ function indentationMessage(text: string): string {
 }
 
 function duplicateKeyMessage(doc: Document, lineCounter: LineCounter, offset: number): string {
-  let message = "invalid YAML: duplicate key, and YAML would keep only the last value.";
+  let message =
+    "invalid YAML: duplicate key, and YAML would keep only the last value. Remove or merge one.";
   visit(doc, {
     Map(_key, map) {
       const index = map.items.findIndex((pair) => rangeOf(pair.key)?.[0] === offset);
