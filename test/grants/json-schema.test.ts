@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { stackGrantsFiles } from "../../infra/cli/check";
 import {
   GRANTS_JSON_SCHEMA_FILE,
   grantsJsonSchema,
   renderGrantsJsonSchema,
 } from "../../infra/grants/json-schema";
-
-const CONFIG_DIR = path.dirname(GRANTS_JSON_SCHEMA_FILE);
+import { PROJECT_DIR } from "../helpers/program";
 
 type JsonSchema = {
   type?: string;
@@ -49,14 +49,14 @@ describe("grants JSON Schema", () => {
     expect(objects["#/properties/existingGroups/items"].required).toEqual(["name", "objectId"]);
   });
 
-  it("is named on the first line of each grants file", () => {
-    const grantsFiles = readdirSync(CONFIG_DIR).filter((name) => /\.ya?ml$/.test(name));
-    expect(grantsFiles.length).toBeGreaterThan(0);
-    for (const name of grantsFiles) {
-      const firstLine = readFileSync(path.join(CONFIG_DIR, name), "utf8").split("\n")[0];
-      expect(firstLine, name).toBe(
-        `# yaml-language-server: $schema=./${path.basename(GRANTS_JSON_SCHEMA_FILE)}`,
-      );
+  it("is named on the first line of each stack's grants file", () => {
+    const targets = stackGrantsFiles(PROJECT_DIR);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { file } of targets) {
+      const absolute = path.resolve(PROJECT_DIR, file);
+      const schemaPath = path.relative(path.dirname(absolute), GRANTS_JSON_SCHEMA_FILE);
+      const firstLine = readFileSync(absolute, "utf8").split("\n")[0];
+      expect(firstLine, file).toBe(`# yaml-language-server: $schema=./${schemaPath}`);
     }
   });
 });
