@@ -53,16 +53,24 @@ function guid(n: number): string {
   return `00000000-0000-4000-8000-${hex}`;
 }
 
-function medianMilliseconds(run: () => void): number {
-  for (let i = 0; i < WARMUP_RUNS; i++) run();
-  const times: number[] = [];
-  for (let i = 0; i < MEASURED_RUNS; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
+/**
+ * Times each task MEASURED_RUNS times after WARMUP_RUNS untimed runs and returns the median of
+ * each in milliseconds. The tasks alternate within a round, so a change in machine load during
+ * the benchmark affects all of them alike.
+ */
+function medianMilliseconds(tasks: readonly (() => void)[]): number[] {
+  const times = tasks.map((): number[] => []);
+  for (let round = 0; round < WARMUP_RUNS + MEASURED_RUNS; round++) {
+    tasks.forEach((task, i) => {
+      const start = performance.now();
+      task();
+      if (round >= WARMUP_RUNS) times[i].push(performance.now() - start);
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((runs) => {
+    runs.sort((x, y) => x - y);
+    return runs[Math.floor(runs.length / 2)];
+  });
 }
 
 function main(): void {
@@ -75,8 +83,10 @@ function main(): void {
       throw new Error(`generated file has problems:\n${problems.map(formatProblem).join("\n")}`);
     }
 
-    const parseTime = medianMilliseconds(() => parse(readFileSync(file, "utf8")));
-    const checkTime = medianMilliseconds(() => validateGrantsFile(file));
+    const [parseTime, checkTime] = medianMilliseconds([
+      () => parse(readFileSync(file, "utf8")),
+      () => validateGrantsFile(file),
+    ]);
     const kib = readFileSync(file).length / 1024;
     const cpu = cpus();
     console.log(
@@ -86,7 +96,7 @@ function main(): void {
       `file: ${SIZE.grants} grants, ${SIZE.groups} groups (${SIZE.existingGroups} existing), ` +
         `${SIZE.members} members, ${SIZE.teams} teams, ${kib.toFixed(0)} KiB`,
     );
-    console.log(`median of ${MEASURED_RUNS} runs after ${WARMUP_RUNS} warm-up runs:`);
+    console.log(`median of ${MEASURED_RUNS} alternating runs after ${WARMUP_RUNS} warm-up runs:`);
     console.log(`  bare yaml parse      ${parseTime.toFixed(1)} ms`);
     console.log(`  check validation     ${checkTime.toFixed(1)} ms`);
     console.log(`  ratio                ${(checkTime / parseTime).toFixed(2)}x (goal: at most 2x)`);
