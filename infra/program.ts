@@ -11,7 +11,7 @@ import {
   type DeclaredGroup,
 } from "./azuread/groups";
 import { loadGrantsFile } from "./grants/load";
-import { formatProblem } from "./grants/problems";
+import { formatProblem, GrantsFileError } from "./grants/problems";
 import type { GrantsFile } from "./grants/schema";
 import { PROJECT, readStackSettings, redirectUriFor, type StackSettings } from "./settings";
 import { AccessGrant, Team } from "./valohai";
@@ -33,13 +33,26 @@ export interface SsoOutputs {
 export function runSsoProgram(projectDir = process.cwd()): SsoOutputs {
   const settings = readStackSettings();
   const grantsPath = path.resolve(projectDir, settings.grantsFile);
-  const { grants, problems } = loadGrantsFile(grantsPath, {
-    source: `the stack setting ${PROJECT}:grantsFile ("${settings.grantsFile}")`,
-  });
+  const { grants, problems } = loadStackGrants(grantsPath, settings.grantsFile);
   for (const problem of problems) {
     pulumi.log.warn(formatProblem(problem));
   }
   return declareSsoSetup(settings, grants);
+}
+
+/**
+ * Loads the stack's grants file. Problems in it are raised as a RunError, which `pulumi up`
+ * prints without the program's stack trace.
+ */
+function loadStackGrants(grantsPath: string, setting: string) {
+  try {
+    return loadGrantsFile(grantsPath, {
+      source: `the stack setting ${PROJECT}:grantsFile ("${setting}")`,
+    });
+  } catch (error) {
+    if (error instanceof GrantsFileError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
 }
 
 /** Declares the Azure AD application, groups, Valohai teams and access grants. */

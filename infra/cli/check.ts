@@ -5,7 +5,7 @@ import { validateGrantsFile } from "../grants/load";
 import { formatProblem } from "../grants/problems";
 import { readStackConfig } from "../offline/stack-config";
 import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
-import { PROJECT_DIR, runCli } from "./run";
+import { PROJECT_DIR, runCli, UsageError } from "./run";
 
 const USAGE = `Usage: npm run check -- [--strict] [FILE ...]
 
@@ -58,6 +58,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const targets: Target[] =
     positionals.length > 0 ? positionals.map((file) => ({ file })) : stackGrantsFiles();
+  if (targets.length === 0) {
+    throw new UsageError(
+      `no stack file Pulumi.<stack>.yaml in ${PROJECT_DIR} names a grants file. Pass FILE instead.`,
+    );
+  }
   let failed = false;
   for (const target of targets) {
     const { problems } = validateGrantsFile(target.file, { source: target.source });

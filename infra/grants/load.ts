@@ -1,16 +1,20 @@
 import { readFileSync } from "node:fs";
-import { isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import type { z } from "zod";
+import { LineCounter, parseDocument } from "yaml";
 import { crossCheck } from "./cross-check";
 import {
+  findOffset,
   GrantsFileError,
   locateProblems,
   sortProblems,
-  suggestion,
   type LocatedProblem,
-  type Problem,
+  type YamlPath,
 } from "./problems";
+import { salvageGrantsFile } from "./salvage";
+import { schemaProblems } from "./schema-problems";
 import { grantsFileSchema, type GrantsFile } from "./schema";
+import { aliasProblems, versionProblems, yamlProblems } from "./yaml-checks";
+
+export { describePath } from "./schema-problems";
 
 export interface ValidationResult {
   /** The validated file, present only when there are no errors (warnings are allowed). */
@@ -22,6 +26,12 @@ export interface LoadOptions {
   /** Where the path came from, named when the file cannot be read (a stack setting, a flag). */
   source?: string;
 }
+
+const READ_ERROR_REASONS: Record<string, string> = {
+  ENOENT: "not found",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+};
 
 /** Reads and validates a grants file, raising GrantsFileError on any error. */
 export function loadGrantsFile(
@@ -35,24 +45,31 @@ export function loadGrantsFile(
   return { grants: result.grants, problems: result.problems };
 }
 
-/** Reads and validates a grants file; an unreadable file is reported as a problem on line 1. */
+/**
+ * Reads and validates a grants file. A missing or unreadable file is an error on line 1 of that
+ * path, and the message names the setting that chose it when given. It never reads as a file
+ * without grants.
+ */
 export function validateGrantsFile(file: string, options: LoadOptions = {}): ValidationResult {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "not found"
-        : String((error as Error).message);
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    const reason = READ_ERROR_REASONS[code] ?? (error as Error).message;
     const source = options.source ? ` (chosen by ${options.source})` : "";
-    const message = `cannot read grants file${source}: ${reason}. Fix the path or create the file.`;
+    const fix = options.source ? `Fix ${options.source}` : "Fix the path";
+    const message = `cannot read grants file${source}: ${reason}. ${fix} or create the file.`;
     return { problems: [{ file, line: 1, column: 1, severity: "error", message }] };
   }
   return validateGrantsText(text, file);
 }
 
-/** Validates grants file text: YAML syntax, the schema, then the cross-checks between sections. */
+/**
+ * Validates grants file text and reports every problem at once: YAML syntax first, then the
+ * schema, then the cross-checks between sections, which also run on the parts of a file that
+ * pass the schema when other parts do not.
+ */
 export function validateGrantsText(text: string, file: string): ValidationResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
@@ -61,121 +78,33 @@ export function validateGrantsText(text: string, file: string): ValidationResult
     prettyErrors: false,
     uniqueKeys: true,
   });
-  const yamlProblems = [...doc.errors, ...doc.warnings].map((issue) => {
-    const { line, col } = lineCounter.linePos(issue.pos[0]);
-    const severity = doc.errors.includes(issue as never) ? "error" : "warning";
-    return {
-      file,
-      line,
-      column: col,
-      severity,
-      message: yamlMessage(issue.code, issue.message),
-    } as LocatedProblem;
-  });
-  if (doc.errors.length > 0) {
-    return { problems: sortProblems(yamlProblems) };
+  const fatal = [
+    ...versionProblems(file, text, doc, lineCounter),
+    ...aliasProblems(file, doc, lineCounter),
+  ];
+  const syntax = [...yamlProblems(file, doc, lineCounter), ...fatal];
+  // A duplicate key leaves the document's structure intact, so validation continues after one.
+  // After any other syntax error the structure is a guess, and further messages would mislead.
+  const broken = doc.errors.some((error) => error.code !== "DUPLICATE_KEY") || fatal.length > 0;
+  if (broken) {
+    return { problems: sortProblems(syntax) };
+  }
+  if (doc.contents === null) {
+    const message = "the file is empty. Start it with version: 1 and declare grants.";
+    return { problems: [...syntax, { file, line: 1, column: 1, severity: "error", message }] };
   }
 
-  const data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  // Aliases were checked above, so the converter's own count limit is not needed.
+  const data: unknown = doc.toJS({ maxAliasCount: -1 }) ?? {};
+  const lineOf = (path: YamlPath) => lineCounter.linePos(findOffset(doc, path)).line;
   const parsed = grantsFileSchema.safeParse(data);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => schemaProblem(issue, doc));
-    return { problems: [...yamlProblems, ...locateProblems(file, doc, lineCounter, problems)] };
-  }
-
-  const problems = crossCheck(parsed.data);
-  const located = [...yamlProblems, ...locateProblems(file, doc, lineCounter, problems)];
-  const hasErrors = located.some((problem) => problem.severity === "error");
-  return hasErrors
-    ? { problems: sortProblems(located) }
-    : { grants: parsed.data, problems: sortProblems(located) };
-}
-
-function yamlMessage(code: string, message: string): string {
-  const firstLine = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-  if (code === "DUPLICATE_KEY") {
-    return `${firstLine}. Remove or rename one of the duplicate keys.`;
-  }
-  return `invalid YAML: ${firstLine}`;
-}
-
-/** Turns a zod issue into a problem with a message that says what to write instead. */
-function schemaProblem(issue: z.core.$ZodIssue, doc: Document): Problem {
-  const path = issue.path.filter((step): step is string | number => typeof step !== "symbol");
-  const where = describePath(path);
-  switch (issue.code) {
-    case "unrecognized_keys": {
-      const key = issue.keys[0];
-      const allowed = allowedKeys(path);
-      const hint = suggestion(key, allowed) || ` Valid keys: ${allowed.join(", ")}.`;
-      return {
-        severity: "error",
-        path: [...path, key],
-        atKey: true,
-        message: `unknown key "${key}" in ${where}.${hint}`,
-      };
-    }
-    case "invalid_type": {
-      const node = doc.getIn(path, true);
-      const value = isScalar(node) ? node.value : undefined;
-      if (
-        issue.expected === "string" &&
-        (typeof value === "number" || typeof value === "boolean")
-      ) {
-        const source = isScalar(node) && node.source !== undefined ? node.source : String(value);
-        return {
-          severity: "error",
-          path,
-          message: `${where} is read by YAML as a ${typeof value}, but must be a string. Quote it: "${source}".`,
-        };
-      }
-      if (value === undefined && !doc.hasIn(path)) {
-        return { severity: "error", path, message: `${where} is required.` };
-      }
-      return { severity: "error", path, message: `${where} ${issue.message}` };
-    }
-    default:
-      return { severity: "error", path, message: `${where} ${issue.message}` };
-  }
-}
-
-/** Names a place in the file for a message, such as `grants[2].teams[0]`. */
-export function describePath(path: readonly (string | number)[]): string {
-  if (path.length === 0) return "the file";
-  return path
-    .map((step, i) => (typeof step === "number" ? `[${step}]` : i === 0 ? step : `.${step}`))
-    .join("");
-}
-
-/** Lists the keys the schema allows for the object at a path, for suggestions. */
-function allowedKeys(path: readonly (string | number)[]): string[] {
-  let schema: z.core.$ZodType = grantsFileSchema;
-  for (const step of path) {
-    schema = unwrap(schema);
-    const def = schema._zod.def as unknown as Record<string, unknown>;
-    if (def.type === "array" && typeof step === "number") {
-      schema = def.element as z.core.$ZodType;
-    } else if (def.type === "object" && typeof step === "string") {
-      schema = (def.shape as Record<string, z.core.$ZodType>)[step];
-    }
-  }
-  const def = unwrap(schema)._zod.def as unknown as Record<string, unknown>;
-  return def.type === "object" ? Object.keys(def.shape as object) : [];
-}
-
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  let current = schema;
-  for (;;) {
-    const def = current._zod.def as unknown as Record<string, unknown>;
-    if (
-      def.type === "optional" ||
-      def.type === "default" ||
-      def.type === "nullable" ||
-      def.type === "pipe"
-    ) {
-      current = (def.innerType ?? def.in) as z.core.$ZodType;
-    } else {
-      return current;
-    }
-  }
+  const problems = parsed.success
+    ? crossCheck(parsed.data, lineOf)
+    : [
+        ...schemaProblems(parsed.error.issues, data, doc),
+        ...crossCheck(salvageGrantsFile(data), lineOf),
+      ];
+  const located = sortProblems([...syntax, ...locateProblems(file, doc, lineCounter, problems)]);
+  const valid = parsed.success && !located.some((problem) => problem.severity === "error");
+  return valid ? { grants: parsed.data, problems: located } : { problems: located };
 }

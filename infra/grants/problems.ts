@@ -48,8 +48,9 @@ export function findOffset(doc: Document, path: YamlPath, atKey = false): number
     const step = path[i];
     const isLast = i === path.length - 1;
     if (isMap(node)) {
+      // Compared as text, because a key YAML reads as a number or boolean becomes a string key.
       const pair = node.items.find(
-        (item) => isPair(item) && isScalar(item.key) && item.key.value === step,
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(step),
       );
       if (!pair) return offset;
       if (isLast && atKey) return rangeStart(pair.key) ?? offset;
@@ -94,39 +95,4 @@ export function sortProblems(problems: LocatedProblem[]): LocatedProblem[] {
   );
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0];
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = previous[j];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      previous[j] = Math.min(previous[j] + 1, previous[j - 1] + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return previous[b.length];
-}
-
-/** Returns the candidate closest to `value`, if it is close enough to be a likely typo. */
-export function nearest(value: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(value.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const limit = Math.max(2, Math.floor(value.length / 3));
-  return bestDistance <= limit ? best : undefined;
-}
-
-/** A " Did you mean ...?" suffix, or nothing when no candidate is close. */
-export function suggestion(value: string, candidates: Iterable<string>): string {
-  const match = nearest(value, candidates);
-  return match === undefined ? "" : ` Did you mean "${match}"?`;
-}
+export { editDistance, nearest, suggestion } from "./suggest";

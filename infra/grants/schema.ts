@@ -3,50 +3,77 @@ import { z } from "zod";
 /**
  * The grants file format. Every object is strict, so a misspelled key is an error instead of a
  * setting that silently vanishes, and nothing is coerced: a value YAML reads as a number or a
- * boolean where a string belongs is rejected, not converted.
+ * boolean where a string belongs is rejected, not converted. The `.describe()` texts become the
+ * descriptions in config/grants.schema.json, which editors show (`npm run schema` regenerates it).
  */
 
 export const GRANTS_FILE_VERSION = 1;
 
+/** Maximum number of characters in a name, which is also a Valohai team or Azure AD group name. */
+export const MAX_NAME_LENGTH = 256;
+export const MAX_DESCRIPTION_LENGTH = 1024;
+
 const name = z
   .string({ error: "must be a string" })
-  .trim()
-  .min(1, { error: "must not be empty" })
-  .max(256, { error: "must be at most 256 characters" });
+  .min(1, { error: "must not be empty", abort: true })
+  .max(MAX_NAME_LENGTH, { error: `must be at most ${MAX_NAME_LENGTH} characters` })
+  // Names are compared exactly with Valohai and Azure AD, so surrounding spaces are rejected
+  // instead of trimmed, and a line break cannot hide in one.
+  .regex(/^\S(?:.*\S)?$/, {
+    error: "must not start or end with whitespace or contain a line break",
+  });
 
-const description = z.string({ error: "must be a string" }).max(1024).optional();
+const description = z
+  .string({ error: "must be a string" })
+  .max(MAX_DESCRIPTION_LENGTH, {
+    error: `must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
+  })
+  .optional()
+  .describe("Free text for readers of this file.");
 
-/** An Azure AD object ID or user principal name; `classifyPrincipal` tells which. */
-const principalRef = z.string({ error: "must be a string: an object ID or name@domain" });
+const principalRef = z
+  .string({ error: "must be a string: a user principal name (name@domain) or an object ID" })
+  .describe("A user principal name such as alice@contoso.com, or an Azure AD object ID (GUID).");
+
+const flag = z.boolean({ error: "must be true or false" });
 
 export const teamSchema = z
   .strictObject({
-    /** Team name in Valohai, unique within the organization. */
-    name,
-    /** Marks a team that confers admin rights, which policies grant only sparingly. */
-    admin: z.boolean({ error: "must be true or false" }).optional(),
-    /** Take over a team that already exists in Valohai under this name instead of failing. */
-    adopt: z.boolean({ error: "must be true or false" }).optional(),
+    name: name.describe("Team name in Valohai, unique in this file."),
+    admin: flag
+      .optional()
+      .describe("Marks a team that confers admin rights, which policies grant sparingly."),
+    adopt: flag
+      .optional()
+      .describe("Manage a team that already exists in Valohai under this name instead of failing."),
     description,
   })
   .describe("A Valohai team that grants add users to on sign-in.");
 
 export const managedGroupSchema = z
   .strictObject({
-    /** Display name of the security group this project creates in Azure AD. */
-    name,
-    description,
-    /** Members as user principal names (name@domain) or object IDs; this list is authoritative. */
-    members: z.array(principalRef).default([]),
+    name: name.describe(
+      "Display name of the security group this project creates in Azure AD, unique among all groups.",
+    ),
+    description: description.describe("Description of the group in Azure AD."),
+    members: z
+      .array(principalRef, { error: "must be a list of members" })
+      .default([])
+      .describe(
+        "Members by user principal name or object ID. The list is authoritative: a member " +
+          "removed here is removed from the group.",
+      ),
   })
   .describe("A security group this project creates in Azure AD and whose members it manages.");
 
 export const existingGroupSchema = z
   .strictObject({
-    /** Name used by grants in this file; need not match the group's display name. */
-    name,
-    /** Object ID of the group in Azure AD. */
-    objectId: z.string({ error: "must be a string: quote the object ID" }),
+    name: name.describe(
+      "Name grants use for the group, unique among all groups; need not match its display name.",
+    ),
+    objectId: z
+      .string({ error: "must be a string: quote the object ID" })
+      .describe("Object ID (GUID) of the group in Azure AD."),
     description,
   })
   .describe(
@@ -55,28 +82,32 @@ export const existingGroupSchema = z
 
 export const exceptionSchema = z
   .strictObject({
-    /** Why this grant names individual users instead of groups. */
-    reason: name,
-    /** Last day (YYYY-MM-DD, UTC) on which the exception applies. */
+    reason: name.describe("Why this grant names individual users instead of groups."),
     expires: z
       .string({ error: 'must be a date string such as "2027-03-31"' })
       .regex(/^\d{4}-\d{2}-\d{2}$/, {
         error: 'must be a date in the form YYYY-MM-DD, such as "2027-03-31"',
-      }),
+      })
+      .describe("Last day (YYYY-MM-DD, UTC) on which the exception applies."),
   })
   .describe("A time-boxed exception that lets a grant name individual users until it expires.");
 
 export const grantSchema = z
   .strictObject({
-    /** Name of the grant in this project; Valohai's grants carry no name. */
-    name,
+    name: name.describe("Name of the grant in this file, unique; Valohai's grants carry no name."),
     description,
-    /** Names of groups declared under managedGroups or existingGroups. */
-    groups: z.array(name).default([]),
-    /** Individual users by object ID or user principal name; policies reject these by default. */
-    users: z.array(principalRef).default([]),
-    /** Names of teams declared under teams. */
-    teams: z.array(name).default([]),
+    groups: z
+      .array(name, { error: "must be a list of group names" })
+      .default([])
+      .describe("Names of groups declared under managedGroups or existingGroups."),
+    users: z
+      .array(principalRef, { error: "must be a list of users" })
+      .default([])
+      .describe("Individual users by user principal name or object ID; policies discourage them."),
+    teams: z
+      .array(name, { error: "must be a list of team names" })
+      .default([])
+      .describe("Names of teams declared under teams."),
     exception: exceptionSchema.optional(),
   })
   .describe(
@@ -85,14 +116,32 @@ export const grantSchema = z
 
 export const grantsFileSchema = z
   .strictObject({
-    /** Format version of this file. */
-    version: z.literal(GRANTS_FILE_VERSION, { error: `must be ${GRANTS_FILE_VERSION}` }),
-    /** Set to true to apply a file with no grants, which removes every grant in Valohai. */
-    allowEmptyGrants: z.boolean({ error: "must be true or false" }).default(false),
-    teams: z.array(teamSchema).default([]),
-    managedGroups: z.array(managedGroupSchema).default([]),
-    existingGroups: z.array(existingGroupSchema).default([]),
-    grants: z.array(grantSchema).default([]),
+    version: z
+      .literal(GRANTS_FILE_VERSION, {
+        error: `must be the number ${GRANTS_FILE_VERSION}, without quotes`,
+      })
+      .describe("Format version of this file."),
+    allowEmptyGrants: flag
+      .default(false)
+      .describe(
+        "Set to true to apply a file with no grants, which removes every access grant in Valohai.",
+      ),
+    teams: z
+      .array(teamSchema, { error: "must be a list of teams" })
+      .default([])
+      .describe("Valohai teams."),
+    managedGroups: z
+      .array(managedGroupSchema, { error: "must be a list of groups" })
+      .default([])
+      .describe("Security groups this project creates in Azure AD, with their members."),
+    existingGroups: z
+      .array(existingGroupSchema, { error: "must be a list of groups" })
+      .default([])
+      .describe("Groups managed outside this project, referenced by object ID."),
+    grants: z
+      .array(grantSchema, { error: "must be a list of grants" })
+      .default([])
+      .describe("Access grants."),
   })
   .describe("Valohai access grants and the Azure AD groups and Valohai teams they use.");
 

@@ -1,0 +1,108 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { TYPES } from "../../infra/offline/plan";
+import { ofType, PROJECT_DIR, runProgram } from "../helpers/program";
+
+const exec = promisify(execFile);
+const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+
+const EMPTY_GRANTS =
+  "error: the file declares no grants, and applying it would delete every access grant in " +
+  "Valohai. Add grants, or set allowEmptyGrants: true if removing all access is intended.";
+
+function grantsFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "valohai-sso-")), "grants.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Runs `npm run plan` as a separate process with no credentials. */
+async function plan(...args: string[]) {
+  const env = { ...process.env, VALOHAI_API_TOKEN: "", ARM_CLIENT_SECRET: "" };
+  try {
+    const { stdout, stderr } = await exec(TSX, ["infra/cli/plan.ts", ...args], {
+      cwd: PROJECT_DIR,
+      env,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("plan on a file without grants", () => {
+  it("rejects an empty grants list", async () => {
+    const file = grantsFile("version: 1\ngrants: []\n");
+    const result = await plan("--grants", file, "--json");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:2:9: ${EMPTY_GRANTS}`);
+    expect(result.stderr).toContain("nothing was planned");
+    expect(result.stdout).toBe("");
+  });
+
+  it("rejects a file without a grants section", async () => {
+    const file = grantsFile("version: 1\nteams:\n  - name: ops\n");
+    const result = await plan("--grants", file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:1:1: ${EMPTY_GRANTS}`);
+    expect(result.stdout).toBe("");
+  });
+
+  it("plans no grants when allowEmptyGrants is true", async () => {
+    const file = grantsFile("version: 1\nallowEmptyGrants: true\ngrants: []\n");
+    const result = await plan("--grants", file, "--json");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).grants).toEqual([]);
+  });
+
+  it("names the path of a missing file and the option that chose it", async () => {
+    const file = path.join(tmpdir(), "valohai-sso-no-such-dir", "grants.yaml");
+    const result = await plan("--grants", file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${file}:1:1: error: cannot read grants file (chosen by --grants): not found.`,
+    );
+    expect(result.stdout).toBe("");
+  });
+});
+
+describe("program on a file without grants", () => {
+  it("rejects an empty grants list", async () => {
+    const file = grantsFile("version: 1\ngrants: []\n");
+    await expect(runProgram(file)).rejects.toThrow(`${file}:2:9: ${EMPTY_GRANTS}`);
+  });
+
+  it("rejects a quoted allowEmptyGrants", async () => {
+    const file = grantsFile('version: 1\nallowEmptyGrants: "true"\n');
+    await expect(runProgram(file)).rejects.toThrow(
+      `${file}:2:19: error: allowEmptyGrants must be true or false, not the string "true".`,
+    );
+  });
+
+  it("raises a RunError without a stack trace", async () => {
+    const { RunError } = await import("@pulumi/pulumi");
+    const file = grantsFile("version: 1\ngrants: []\n");
+    const error = await runProgram(file).catch((caught: unknown) => caught);
+    expect(RunError.isInstance(error)).toBe(true);
+  });
+
+  it("declares no grants when allowEmptyGrants is true", async () => {
+    const file = grantsFile("version: 1\nallowEmptyGrants: true\n");
+    const run = await runProgram(file);
+    expect(ofType(run, TYPES.accessGrant)).toHaveLength(0);
+    expect(ofType(run, TYPES.application)).toHaveLength(1);
+  });
+
+  it("names the path and stack setting of a missing file", async () => {
+    const file = path.join(tmpdir(), "valohai-sso-no-such-dir", "grants.yaml");
+    await expect(runProgram(file)).rejects.toThrow(
+      `${file}:1:1: error: cannot read grants file (chosen by the stack setting ` +
+        `valohai-sso:grantsFile ("${file}")): not found.`,
+    );
+  });
+});
