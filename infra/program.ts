@@ -13,6 +13,7 @@ import {
 import { loadGrantsFile } from "./grants/load";
 import { formatProblem, GrantsFileError } from "./grants/problems";
 import type { GrantsFile } from "./grants/schema";
+import { StackSettingError } from "./settings-error";
 import { PROJECT, readStackSettings, redirectUriFor, type StackSettings } from "./settings";
 import { AccessGrant, Team } from "./valohai";
 import { accessGrantChecklist } from "./valohai/checklist";
@@ -30,27 +31,37 @@ export interface SsoOutputs {
 }
 
 /** Runs the whole program: reads the stack settings and grants file, then declares everything. */
-export function runSsoProgram(projectDir = process.cwd()): SsoOutputs {
-  const settings = readStackSettings();
-  const grantsPath = path.resolve(projectDir, settings.grantsFile);
-  const { grants, problems } = loadStackGrants(grantsPath, settings.grantsFile);
-  for (const problem of problems) {
-    pulumi.log.warn(formatProblem(problem));
+export function runSsoProgram(projectDir = process.cwd(), options: RunOptions = {}): SsoOutputs {
+  const { settings, grants, problems } = readInputs(projectDir);
+  if (options.logWarnings ?? true) {
+    for (const problem of problems) {
+      pulumi.log.warn(formatProblem(problem));
+    }
   }
   return declareSsoSetup(settings, grants);
 }
 
+export interface RunOptions {
+  /** Log the grants file's warnings through Pulumi; the offline plan prints them itself. */
+  logWarnings?: boolean;
+}
+
 /**
- * Loads the stack's grants file. Problems in it are raised as a RunError, which `pulumi up`
- * prints without the program's stack trace.
+ * Reads the stack settings and the grants file. Problems in either are raised as a RunError,
+ * which `pulumi up` prints without the program's stack trace.
  */
-function loadStackGrants(grantsPath: string, setting: string) {
+function readInputs(projectDir: string) {
   try {
-    return loadGrantsFile(grantsPath, {
-      source: `the stack setting ${PROJECT}:grantsFile ("${setting}")`,
+    const settings = readStackSettings();
+    const grantsPath = path.resolve(projectDir, settings.grantsFile);
+    const loaded = loadGrantsFile(grantsPath, {
+      source: `the stack setting ${PROJECT}:grantsFile ("${settings.grantsFile}")`,
     });
+    return { settings, ...loaded };
   } catch (error) {
-    if (error instanceof GrantsFileError) throw new pulumi.RunError(error.message);
+    if (error instanceof GrantsFileError || error instanceof StackSettingError) {
+      throw new pulumi.RunError(error.message);
+    }
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readAzureAdSettings, type AzureAdSettings } from "./azuread/settings";
+import { StackSettingError } from "./settings-error";
 
 /** The stack settings the program reads, under the `valohai-sso:` namespace, with defaults. */
 export interface StackSettings extends AzureAdSettings {
@@ -28,7 +29,7 @@ export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSet
   const valohaiUrl = config.get("valohaiUrl") ?? DEFAULT_VALOHAI_URL;
   redirectUriFor(valohaiUrl);
   return {
-    displayName: config.get("displayName") ?? "Valohai",
+    displayName: readDisplayName(config),
     valohaiUrl,
     organizationId: readOrganizationId(config),
     grantsFile: config.get("grantsFile") ?? DEFAULT_GRANTS_FILE,
@@ -37,10 +38,21 @@ export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSet
   };
 }
 
+function readDisplayName(config: pulumi.Config): string {
+  const name = config.get("displayName") ?? "Valohai";
+  if (name.trim() === "") {
+    throw new StackSettingError(
+      `invalid stack setting ${PROJECT}:displayName: it is empty. Set a display name such as ` +
+        "Valohai, or remove the setting to use that default.",
+    );
+  }
+  return name;
+}
+
 function readAccessGrantsMode(config: pulumi.Config): AccessGrantsMode {
   const mode = config.get("accessGrantsMode") ?? "api";
   if (mode !== "api" && mode !== "manual") {
-    throw new Error(
+    throw new StackSettingError(
       `invalid stack setting ${PROJECT}:accessGrantsMode "${mode}": use "api" to push access ` +
         `grants through Valohai's API, or "manual" to output a checklist for an admin to enter ` +
         "in Valohai's web app.",
@@ -52,15 +64,15 @@ function readAccessGrantsMode(config: pulumi.Config): AccessGrantsMode {
 function readOrganizationId(config: pulumi.Config): number {
   const raw = config.get("organizationId") ?? process.env.VALOHAI_ORGANIZATION_ID;
   if (raw === undefined) {
-    throw new Error(
+    throw new StackSettingError(
       `missing stack setting ${PROJECT}:organizationId: set it with ` +
         `\`pulumi config set ${PROJECT}:organizationId <id>\` or the VALOHAI_ORGANIZATION_ID ` +
         "environment variable; GET /api/v0/organizations/ lists the IDs.",
     );
   }
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new StackSettingError(
       `invalid stack setting ${PROJECT}:organizationId "${raw}": it must be the integer ID of the ` +
         "Valohai organization, listed by GET /api/v0/organizations/.",
     );
@@ -74,18 +86,24 @@ export function redirectUriFor(valohaiUrl: string): string {
   try {
     url = new URL(valohaiUrl);
   } catch {
-    throw new Error(
+    throw new StackSettingError(
       `invalid stack setting ${PROJECT}:valohaiUrl "${valohaiUrl}": expected a URL such as ${DEFAULT_VALOHAI_URL}.`,
     );
   }
   if (url.protocol !== "https:") {
-    throw new Error(
+    throw new StackSettingError(
       `invalid stack setting ${PROJECT}:valohaiUrl "${valohaiUrl}": Azure AD accepts only https redirect URIs ` +
         "for web apps. Use the https URL of your Valohai installation.",
     );
   }
-  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
-    throw new Error(
+  if (
+    (url.pathname !== "/" && url.pathname !== "") ||
+    url.search ||
+    url.hash ||
+    url.username ||
+    url.password
+  ) {
+    throw new StackSettingError(
       `invalid stack setting ${PROJECT}:valohaiUrl "${valohaiUrl}": give only the scheme and host, such as ` +
         `${DEFAULT_VALOHAI_URL}; the callback path ${CALLBACK_PATH} is added by the program.`,
     );

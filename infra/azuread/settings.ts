@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GUID_PATTERN } from "../grants/principals";
+import { StackSettingError } from "../settings-error";
 import { OPTIONAL_CLAIMS } from "./claims";
 
 /**
@@ -37,7 +38,7 @@ export function readAzureAdSettings(config: pulumi.Config): AzureAdSettings {
 function readGroupClaims(config: pulumi.Config): GroupClaims {
   const value = config.get("groupClaims") ?? "ApplicationGroup";
   if (!(GROUP_CLAIMS as readonly string[]).includes(value)) {
-    throw new Error(
+    throw new StackSettingError(
       `invalid stack setting ${NAMESPACE}:groupClaims "${value}": use ApplicationGroup ` +
         "(tokens carry only assigned groups, and only their members can sign in) or SecurityGroup.",
     );
@@ -50,13 +51,13 @@ function readOptionalClaims(config: pulumi.Config): string[] {
   const seen = new Set<string>();
   for (const name of names) {
     if (!(name in OPTIONAL_CLAIMS)) {
-      throw new Error(
+      throw new StackSettingError(
         `invalid stack setting ${NAMESPACE}:optionalClaims: unknown claim "${name}". ` +
           `Use names from this list: ${Object.keys(OPTIONAL_CLAIMS).join(", ")}.`,
       );
     }
     if (seen.has(name)) {
-      throw new Error(
+      throw new StackSettingError(
         `invalid stack setting ${NAMESPACE}:optionalClaims: claim "${name}" is listed twice. ` +
           "Remove the second entry.",
       );
@@ -70,7 +71,7 @@ function readOwners(config: pulumi.Config): string[] {
   const owners = readStringList(config, "owners", "object IDs of users or service principals");
   for (const owner of owners) {
     if (!GUID_PATTERN.test(owner)) {
-      throw new Error(
+      throw new StackSettingError(
         `invalid stack setting ${NAMESPACE}:owners: "${owner}" is not an object ID. ` +
           "Copy the Object ID of the user or service principal from Azure AD.",
       );
@@ -90,7 +91,7 @@ function readStringList(config: pulumi.Config, key: string, what: string): strin
     value = undefined;
   }
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
-    throw new Error(
+    throw new StackSettingError(
       `invalid stack setting ${NAMESPACE}:${key} ${JSON.stringify(raw)}: expected a list of ${what}. ` +
         `Write it as a YAML list in Pulumi.<stack>.yaml, or run pulumi config set --path '${NAMESPACE}:${key}[0]' VALUE.`,
     );
@@ -102,7 +103,9 @@ function readBoolean(config: pulumi.Config, key: string, fallback: boolean): boo
   const raw = config.get(key);
   if (raw === undefined) return fallback;
   if (raw !== "true" && raw !== "false") {
-    throw new Error(`invalid stack setting ${NAMESPACE}:${key} "${raw}": use true or false.`);
+    throw new StackSettingError(
+      `invalid stack setting ${NAMESPACE}:${key} "${raw}": use true or false.`,
+    );
   }
   return raw === "true";
 }
