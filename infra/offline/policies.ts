@@ -29,16 +29,21 @@ export interface PolicyCheckOptions {
   now?: Date;
 }
 
-/** Checks the resources of one mock run against every rule. */
-export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions): Violation[] {
-  const resources: EvaluatedResource[] = run.registrations.map((registration) => ({
+/** The resources of a mock run as the rules see them: the inputs the program passed, and as
+ * outputs the inputs with the IDs the mocks made up. */
+export function policyResources(run: MockRun<unknown>, stack: string): EvaluatedResource[] {
+  return run.registrations.map((registration) => ({
     type: registration.type,
     name: registration.name,
-    urn: `urn:pulumi:${options.stack}::${PROJECT}::${registration.type}::${registration.name}`,
+    urn: `urn:pulumi:${stack}::${PROJECT}::${registration.type}::${registration.name}`,
     inputs: registration.inputs,
     outputs: registration.state,
   }));
-  return evaluateRules(resources, {
+}
+
+/** Checks the resources of one mock run against every rule. */
+export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions): Violation[] {
+  return evaluateRules(policyResources(run, options.stack), {
     config: withStackValohaiUrl(options.policyConfig ?? {}, options.stackConfig),
     now: options.now,
   });
@@ -48,7 +53,7 @@ export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions
  * Offline, the callback URI is checked against the stack's Valohai URL, unless the pack config
  * sets one for redirect-uri-exact, which then wins as it does in `pulumi preview`.
  */
-function withStackValohaiUrl(
+export function withStackValohaiUrl(
   config: PolicyPackConfig,
   stackConfig: Record<string, string>,
 ): PolicyPackConfig {
