@@ -92,7 +92,7 @@ export function evaluateRules(
   return violations;
 }
 
-/** The level a config gives a rule: its own entry, then the "all" entry, then its default. */
+/** Resolves a rule's level from a config: its own entry, then the "all" entry, then its default. */
 export function enforcementLevelOf(rule: Rule, config: PolicyPackConfig): EnforcementLevel {
   return levelIn(config[rule.name]) ?? levelIn(config.all) ?? rule.enforcementLevel;
 }

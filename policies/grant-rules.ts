@@ -9,7 +9,7 @@ import { ifKnown, listOf, TYPES, type Rule, type RuleResource } from "./rule";
 /** Matches a calendar date in the form exception expiry dates use. */
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The grant's name in the grants file, or its resource name if the input is missing. */
+/** Returns the grant's name in the grants file, or its resource name if the input is missing. */
 function grantNameOf(grant: RuleResource): string {
   const name = grant.props.grantName;
   return typeof name === "string" && name !== "" ? name : grant.name;
@@ -35,7 +35,7 @@ interface ExceptionStatus {
   expires?: string;
 }
 
-/** An exception applies through its expiry day (UTC) and not after it. */
+/** Reads a grant's exception, which is in force through its expiry day (UTC) and not after. */
 function exceptionStatus(grant: RuleResource, today: string): ExceptionStatus | undefined {
   const exception = grant.props.exception;
   if (!exception || typeof exception !== "object") return undefined;
@@ -80,9 +80,9 @@ export const noIndividualUserGrants: Rule = {
   },
 };
 
-// CrossGuard 1.21 gives each policy one enforcement level (a per-violation level is not part of
-// its typed API), so user grants under an exception in force are reported by this advisory rule
-// while `no-individual-user-grants` rejects the same grants once the exception expires.
+// CrossGuard 1.21 gives each policy one enforcement level, because a per-violation level is not
+// part of its typed API. So this advisory rule reports user grants under an exception in force,
+// and `no-individual-user-grants` rejects the same grants once the exception expires.
 export const userGrantExceptions: Rule = {
   kind: "resource",
   name: "user-grant-exceptions",
@@ -138,8 +138,8 @@ export const limitAdminGrants: Rule = {
     const maxAdminGrants = Number(config.maxAdminGrants);
     const adminGrants: { name: string; teams: string[] }[] = [];
     for (const grant of grants) {
-      // NOTE: a grant whose outputs are not known yet (a provider that returns no outputs during
-      // preview) has no teams here and is skipped; the resource rules above still check it.
+      // NOTE: a grant whose outputs are not known yet has no teams here and is skipped. That
+      // happens when a provider returns no outputs during preview. The resource rules still run.
       const adminTeams = listOf(grant.props.teams)
         .filter((team) => team.admin === true)
         .map((team) => String(team.name));

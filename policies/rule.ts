@@ -18,7 +18,7 @@ export const TYPES = {
 /** The enforcement levels this pack uses; CrossGuard also has "remediate", which no rule needs. */
 export type EnforcementLevel = "advisory" | "mandatory" | "disabled";
 
-/** A resource as a rule sees it: inputs for resource rules, outputs for stack rules. */
+/** A resource as a rule reads it: inputs for resource rules, outputs for stack rules. */
 export interface RuleResource {
   type: string;
   name: string;
@@ -73,14 +73,14 @@ export function isoDate(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 
-/** The rule's settings: defaults from its schema, overridden by the values given. */
+/** Merges configured setting values over the defaults in the rule's schema. */
 export function settingsOf(
   rule: Rule,
-  given: Record<string, unknown> = {},
+  configured: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(rule.settings ?? {})) {
-    config[key] = given[key] ?? setting.default;
+    config[key] = configured[key] ?? setting.default;
   }
   return config;
 }
@@ -99,7 +99,7 @@ export function ifKnown<T>(read: () => T): T | undefined {
   }
 }
 
-/** A list property as an array; a missing or non-list value counts as empty. */
+/** Returns a list property as an array, treating a missing or non-list value as empty. */
 export function listOf(value: unknown): any[] {
   return Array.isArray(value) ? value : [];
 }

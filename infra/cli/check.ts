@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
     );
     if (grants) {
       const options = { strict: values.strict, policyConfig };
-      failed = (await printGrantsFilePolicies(target.file, PROJECT_DIR, options)) || failed;
+      failed = (await printGrantsFilePolicies(target.file, grants, PROJECT_DIR, options)) || failed;
     }
   }
   return failed ? 1 : 0;

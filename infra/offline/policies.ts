@@ -7,8 +7,9 @@ import {
   type Violation,
 } from "../../policies/evaluate";
 import { redirectUriExact } from "../../policies/application-rules";
-import { runSsoProgram } from "../program";
-import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
+import type { GrantsFile } from "../grants/schema";
+import { declareSsoSetup } from "../program";
+import { DEFAULT_GRANTS_FILE, PROJECT, readStackSettings } from "../settings";
 import { runWithMocks, type MockRun } from "./mock-runtime";
 import { readStackConfig } from "./stack-config";
 
@@ -29,8 +30,8 @@ export interface PolicyCheckOptions {
   now?: Date;
 }
 
-/** The resources of a mock run as the rules see them: the inputs the program passed, and as
- * outputs the inputs with the IDs the mocks made up. */
+/** Converts the registrations of a mock run to rule resources: the inputs the program passed,
+ * and as outputs the inputs with the IDs the mocks made up. */
 export function policyResources(run: MockRun<unknown>, stack: string): EvaluatedResource[] {
   return run.registrations.map((registration) => ({
     type: registration.type,
@@ -78,23 +79,26 @@ export interface GrantsFilePolicyCheck {
 }
 
 /**
- * Runs the program with a grants file under the settings of every stack that uses it, or under
- * the default settings when none does, and returns the distinct violations.
+ * Runs the program with a validated grants file under the settings of every stack that uses the
+ * file, or under the default settings when none does, and returns the distinct violations.
  */
 export async function checkGrantsFilePolicies(
   grantsFile: string,
+  grants: GrantsFile,
   projectDir: string,
   options: { policyConfig?: PolicyPackConfig; now?: Date } = {},
 ): Promise<GrantsFilePolicyCheck> {
-  const file = path.resolve(grantsFile);
-  const stacks = stacksUsing(file, projectDir);
-  const runs = stacks.length > 0 ? stacks : [undefined];
+  const stacks = stacksUsing(path.resolve(grantsFile), projectDir);
   const seen = new Set<string>();
   const violations: Violation[] = [];
-  for (const stack of runs) {
+  for (const stack of stacks.length > 0 ? stacks : [undefined]) {
     const stackConfig = stack ? readStackConfig(projectDir, stack).values : PLACEHOLDER_SETTINGS;
-    const config = { ...stackConfig, [`${PROJECT}:grantsFile`]: file };
-    const run = await runWithMocks(() => runSsoProgram(projectDir), { stack, config });
+    // The grants are already validated and their problems printed, so the program starts from
+    // them instead of loading the file again and logging the same warnings.
+    const run = await runWithMocks(() => declareSsoSetup(readStackSettings(), grants), {
+      stack,
+      config: stackConfig,
+    });
     const found = checkPolicies(run, { ...options, stack: stack ?? "offline", stackConfig });
     for (const violation of found) {
       const key = formatViolation("", violation);
@@ -155,10 +159,11 @@ export function policyReport(
  */
 export async function printGrantsFilePolicies(
   file: string,
+  grants: GrantsFile,
   projectDir: string,
   options: { strict?: boolean; policyConfig?: PolicyPackConfig } = {},
 ): Promise<boolean> {
-  const { violations } = await checkGrantsFilePolicies(file, projectDir, options);
+  const { violations } = await checkGrantsFilePolicies(file, grants, projectDir, options);
   const report = policyReport(file, violations, options.strict);
   for (const line of report.problems) process.stderr.write(`${line}\n`);
   process.stdout.write(`${report.summary}\n`);

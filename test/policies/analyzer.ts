@@ -9,8 +9,8 @@ import { PROJECT_DIR } from "../helpers/program";
 /**
  * Starts the policy pack the way the Pulumi CLI does and talks to it over the engine's gRPC
  * analyzer protocol. The CLI's `pulumi-analyzer-policy` shim resolves
- * `@pulumi/pulumi/cmd/run-policy-pack` from the pack folder and runs it with node there, passing
- * the engine address and the program folder; the pack then prints the port it serves on.
+ * `@pulumi/pulumi/cmd/run-policy-pack` from the pack folder and runs it with node there. It passes
+ * the engine address and the program folder, and the pack prints the port it serves on.
  */
 
 export const PACK_DIR = path.join(PROJECT_DIR, "policies");

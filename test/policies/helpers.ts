@@ -17,9 +17,9 @@ const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
 export const NOW = new Date("2026-06-15T09:30:00Z");
 
 /**
- * Runs the real program on a grants file and returns its resources as the rules see them.
- * NOTE: the program does not set groupMembershipClaims yet, so the compliant fixture adds the
- * setting; drop that step once the app registration emits group claims itself.
+ * Runs the real program on a grants file and returns its resources as the rules read them.
+ * NOTE: the program does not set groupMembershipClaims yet, so the compliant fixture adds it.
+ * Drop that step once the app registration emits group claims itself.
  */
 export async function programResources(grantsFile = SAMPLE_GRANTS): Promise<EvaluatedResource[]> {
   const { policyResources } = await import("../../infra/offline/policies");

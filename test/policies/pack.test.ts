@@ -32,7 +32,7 @@ afterEach(async () => {
   await pack.stop();
 }, 60_000);
 
-/** A preview of the program that breaks every rule except the exception rule. */
+/** Builds a preview of the program that breaks every rule except the exception rule. */
 function violatingPreview(): EvaluatedResource[] {
   const resources = asPreview(compliant);
   change(grantNamed(resources, "data-scientists"), (props) => {

@@ -408,7 +408,7 @@ describe("enforcement levels from the pack config", () => {
 });
 
 describe("rules at preview, with unknown IDs", () => {
-  it("report nothing on the compliant fixture", () => {
+  it("pass the compliant fixture", () => {
     expect(check(asPreview(compliant))).toEqual([]);
   });
 
@@ -461,7 +461,7 @@ describe("rules at preview, with unknown IDs", () => {
     });
   }
 
-  it("cover every mandatory rule", () => {
+  it("cover each mandatory rule", () => {
     const mandatory = RULES.filter((rule) => rule.enforcementLevel === "mandatory");
     expect(cases.map(([policy]) => policy).sort()).toEqual(
       mandatory.map((rule) => rule.name).sort(),
