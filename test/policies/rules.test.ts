@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvaluatedResource, Violation } from "../../policies/evaluate";
+import { evaluateRules, type EvaluatedResource, type Violation } from "../../policies/evaluate";
+import type { Rule } from "../../policies/rule";
 import { valohaiCallbackUri } from "../../policies/application-rules";
 import { RULES } from "../../policies/rules";
 import { redirectUriFor } from "../../infra/settings";
@@ -13,6 +14,7 @@ import {
   copy,
   FIXTURES,
   grantNamed,
+  NOW,
   programResources,
   TYPES,
 } from "./helpers";
@@ -408,6 +410,27 @@ describe("enforcement levels from the pack config", () => {
 });
 
 describe("rules at preview, with unknown IDs", () => {
+  it("see props through the unknown-checking proxy", () => {
+    // A rule that decides on a group's object ID, which is unknown at preview for a new group.
+    const readsObjectId: Rule = {
+      kind: "resource",
+      name: "reads-object-id",
+      description: "Checks that the first principal has an object ID.",
+      enforcementLevel: "mandatory",
+      resourceTypes: [TYPES.accessGrant],
+      validateResource(grant, _context, report) {
+        if (!grant.props.principals[0].objectId) report("missing object ID");
+      },
+    };
+    const [first] = evaluateRules(asPreview(compliant), { rules: [readsObjectId], now: NOW });
+    expect(first.policy).toBe("reads-object-id");
+    expect(first.enforcementLevel).toBe("advisory");
+    expect(first.message).toBe(
+      "can't run policy 'reads-object-id' during preview: string value at " +
+        ".principals.0.objectId can't be known during preview",
+    );
+  });
+
   it("pass the compliant fixture", () => {
     expect(check(asPreview(compliant))).toEqual([]);
   });
