@@ -13,7 +13,7 @@ const USAGE = `Usage: npm run check -- [--strict] [--policy-config FILE] [FILE .
 Validates grants files and prints each problem as FILE:LINE:COL: SEVERITY: MESSAGE on stderr.
 With no FILE, checks the grants file of every stack (Pulumi.<stack>.yaml).
 A valid file is then run through the program offline and checked against the policy pack's
-rules; violations print as FILE: LEVEL: POLICY: MESSAGE.
+rules. Violations print on stderr as FILE: LEVEL: POLICY: MESSAGE.
   --strict               fail on warnings and advisory violations as well as errors
   --policy-config FILE   policy pack config, the JSON pulumi preview --policy-pack-config reads
 Exit status: 0 when no file has errors or mandatory violations, 1 otherwise.

@@ -23,8 +23,8 @@ Runs the Pulumi program offline under Pulumi's mock runtime and prints what it w
   --grants FILE   grants file to plan instead of the stack's valohai-sso:grantsFile
   --json          print the plan as JSON
   --policy-config FILE  policy pack config, the JSON pulumi preview --policy-pack-config reads
-The policy pack's rules run over the planned resources; violations print on stderr as
-STACK: LEVEL: POLICY: MESSAGE, and a mandatory violation makes the exit status 1.
+The policy pack's rules then run over the planned resources. Violations print on stderr as
+"stack NAME: LEVEL: POLICY: MESSAGE", and a mandatory one makes the exit status 1.
 `;
 
 export interface PlanOptions {

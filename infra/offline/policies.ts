@@ -15,8 +15,8 @@ import { readStackConfig } from "./stack-config";
 
 /**
  * Runs the policy pack's rules over what the program registers under the mock runtime, for
- * `npm run check` and `npm run plan`. No engine, network or credentials are involved; the verdict
- * and the messages are the ones `pulumi preview --policy-pack policies` gives.
+ * `npm run check` and `npm run plan`. No engine, network or credentials are involved, and the
+ * verdict and the messages are the ones `pulumi preview --policy-pack policies` gives.
  */
 
 export type { Violation } from "../../policies/evaluate";
@@ -51,8 +51,8 @@ export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions
 }
 
 /**
- * Offline, the callback URI is checked against the stack's Valohai URL, unless the pack config
- * sets one for redirect-uri-exact, which then wins as it does in `pulumi preview`.
+ * Sets the stack's Valohai URL as redirect-uri-exact's valohaiUrl, unless the pack config sets
+ * one, which then wins as it does in `pulumi preview`.
  */
 export function withStackValohaiUrl(
   config: PolicyPackConfig,
@@ -74,7 +74,7 @@ export function formatViolation(where: string, violation: Violation): string {
 
 export interface GrantsFilePolicyCheck {
   violations: Violation[];
-  /** The stacks whose settings the file was checked with; empty when no stack uses the file. */
+  /** The stacks whose settings the file was checked with, or none when no stack uses the file. */
   stacks: string[];
 }
 
