@@ -16,29 +16,15 @@ const SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal";
 /** The date the rule tests run on, so exception expiry never depends on the real date. */
 export const NOW = new Date("2026-06-15T09:30:00Z");
 
-/**
- * Runs the real program on a grants file and returns its resources as the rules read them.
- * NOTE: the program does not set groupMembershipClaims yet, so the compliant fixture adds it.
- * Drop that step once the app registration emits group claims itself.
- */
+/** Runs the real program on a grants file and returns its resources as the rules read them. */
 export async function programResources(grantsFile = SAMPLE_GRANTS): Promise<EvaluatedResource[]> {
   const { policyResources } = await import("../../infra/offline/policies");
   // Outputs share nested lists with inputs; separate copies let a test change each on its own.
-  const resources = policyResources(await runProgram(grantsFile), "dev").map((resource) => ({
+  return policyResources(await runProgram(grantsFile), "dev").map((resource) => ({
     ...resource,
     inputs: copy(resource.inputs),
     outputs: copy(resource.outputs),
   }));
-  for (const resource of resources) {
-    if (
-      resource.type === TYPES.application &&
-      resource.inputs.groupMembershipClaims === undefined
-    ) {
-      resource.inputs.groupMembershipClaims = ["ApplicationGroup"];
-      resource.outputs.groupMembershipClaims = ["ApplicationGroup"];
-    }
-  }
-  return resources;
 }
 
 /** A deep copy, so each test changes its own fixture. */
