@@ -3,16 +3,20 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { validateGrantsFile } from "../grants/load";
 import { formatProblem } from "../grants/problems";
+import { printGrantsFilePolicies, readPolicyConfig } from "../offline/policies";
 import { readStackConfig } from "../offline/stack-config";
 import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
 import { PROJECT_DIR, runCli, UsageError } from "./run";
 
-const USAGE = `Usage: npm run check -- [--strict] [FILE ...]
+const USAGE = `Usage: npm run check -- [--strict] [--policy-config FILE] [FILE ...]
 
 Validates grants files and prints each problem as FILE:LINE:COL: SEVERITY: MESSAGE on stderr.
 With no FILE, checks the grants file of every stack (Pulumi.<stack>.yaml).
-  --strict   fail on warnings as well as errors
-Exit status: 0 when no file has errors, 1 otherwise.
+A valid file is then run through the program offline and checked against the policy pack's
+rules. Violations print on stderr as FILE: LEVEL: POLICY: MESSAGE.
+  --strict               fail on warnings and advisory violations as well as errors
+  --policy-config FILE   policy pack config, the JSON pulumi preview --policy-pack-config reads
+Exit status: 0 when no file has errors or mandatory violations, 1 otherwise.
 `;
 
 /** A grants file to check, and what chose it (for the message when it cannot be read). */
@@ -47,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       strict: { type: "boolean", default: false },
+      "policy-config": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -63,9 +68,11 @@ async function main(argv: string[]): Promise<number> {
       `no stack file Pulumi.<stack>.yaml in ${PROJECT_DIR} names a grants file. Pass FILE instead.`,
     );
   }
+  const policyFile = values["policy-config"];
+  const policyConfig = policyFile === undefined ? undefined : readPolicyConfig(policyFile);
   let failed = false;
   for (const target of targets) {
-    const { problems } = validateGrantsFile(target.file, { source: target.source });
+    const { problems, grants } = validateGrantsFile(target.file, { source: target.source });
     const errors = problems.filter((problem) => problem.severity === "error").length;
     const warnings = problems.length - errors;
     for (const problem of problems) {
@@ -76,6 +83,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(
       `${target.file}: ${fails ? "failed" : "ok"} (${count(errors, "error")}, ${count(warnings, "warning")})\n`,
     );
+    if (grants) {
+      const options = { strict: values.strict, policyConfig };
+      failed = (await printGrantsFilePolicies(target.file, grants, PROJECT_DIR, options)) || failed;
+    }
   }
   return failed ? 1 : 0;
 }

@@ -4,22 +4,35 @@ import { validateGrantsFile } from "../grants/load";
 import { formatProblem } from "../grants/problems";
 import { runWithMocks } from "../offline/mock-runtime";
 import { buildPlan, renderPlan, type Plan } from "../offline/plan";
+import {
+  checkPolicies,
+  policyReport,
+  readPolicyConfig,
+  type PolicyCheckOptions,
+  type Violation,
+} from "../offline/policies";
 import { readStackConfig } from "../offline/stack-config";
 import { runSsoProgram } from "../program";
 import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
 import { PROJECT_DIR, runCli, UsageError } from "./run";
 
-const USAGE = `Usage: npm run plan -- [--stack NAME] [--grants FILE] [--json]
+const USAGE = `Usage: npm run plan -- [--stack NAME] [--grants FILE] [--json] [--policy-config FILE]
 
 Runs the Pulumi program offline under Pulumi's mock runtime and prints what it would provision.
   --stack NAME    stack whose Pulumi.<NAME>.yaml settings to use (default: dev)
   --grants FILE   grants file to plan instead of the stack's valohai-sso:grantsFile
   --json          print the plan as JSON
+  --policy-config FILE  policy pack config, the JSON pulumi preview --policy-pack-config reads
+The policy pack's rules then run over the planned resources. Violations print on stderr as
+"stack NAME: LEVEL: POLICY: MESSAGE", and a mandatory one makes the exit status 1.
 `;
 
 export interface PlanOptions {
   stack: string;
   grantsFile?: string;
+  /** Receives the policy violations of the planned resources. */
+  onPolicyViolations?: (violations: Violation[]) => void;
+  policyConfig?: PolicyCheckOptions["policyConfig"];
 }
 
 /** Plans a stack offline; throws GrantsFileError for an invalid grants file. */
@@ -47,6 +60,13 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     stack: options.stack,
     config,
   });
+  options.onPolicyViolations?.(
+    checkPolicies(run, {
+      stack: options.stack,
+      stackConfig: config,
+      policyConfig: options.policyConfig,
+    }),
+  );
   return buildPlan(options.stack, path.relative(PROJECT_DIR, grantsFile), run);
 }
 
@@ -62,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       stack: { type: "string", default: "dev" },
       grants: { type: "string" },
       json: { type: "boolean", default: false },
+      "policy-config": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -71,9 +92,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const plan = await planStack({ stack: values.stack, grantsFile: values.grants });
+  const policyFile = values["policy-config"];
+  let violations: Violation[] = [];
+  const plan = await planStack({
+    stack: values.stack,
+    grantsFile: values.grants,
+    policyConfig: policyFile === undefined ? undefined : readPolicyConfig(policyFile),
+    onPolicyViolations: (found) => (violations = found),
+  });
   process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
-  return 0;
+  const policies = policyReport(`stack ${values.stack}`, violations);
+  for (const line of [...policies.problems, policies.summary]) process.stderr.write(`${line}\n`);
+  return policies.failed ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -1,0 +1,205 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import {
+  evaluateRules,
+  type EvaluatedResource,
+  type PolicyPackConfig,
+  type Violation,
+} from "../../policies/evaluate";
+import { redirectUriExact } from "../../policies/application-rules";
+import type { GrantsFile } from "../grants/schema";
+import { declareSsoSetup } from "../program";
+import { DEFAULT_GRANTS_FILE, PROJECT, readStackSettings } from "../settings";
+import { runWithMocks, type MockRun } from "./mock-runtime";
+import { readStackConfig } from "./stack-config";
+
+/**
+ * Runs the policy pack's rules over what the program registers under the mock runtime, for
+ * `npm run check` and `npm run plan`. No engine, network or credentials are involved, and the
+ * verdict and the messages are the ones `pulumi preview --policy-pack policies` gives.
+ */
+
+export type { Violation } from "../../policies/evaluate";
+
+export interface PolicyCheckOptions {
+  stack: string;
+  /** The stack config the run used, for `valohai-sso:valohaiUrl`. */
+  stackConfig: Record<string, string>;
+  /** The pack config, as given to `pulumi preview --policy-pack-config`. */
+  policyConfig?: PolicyPackConfig;
+  now?: Date;
+}
+
+/** Converts the registrations of a mock run to rule resources: the inputs the program passed,
+ * and as outputs the inputs with the IDs the mocks made up. */
+export function policyResources(run: MockRun<unknown>, stack: string): EvaluatedResource[] {
+  return run.registrations.map((registration) => ({
+    type: registration.type,
+    name: registration.name,
+    urn: `urn:pulumi:${stack}::${PROJECT}::${registration.type}::${registration.name}`,
+    inputs: registration.inputs,
+    outputs: registration.state,
+  }));
+}
+
+/** Checks the resources of one mock run against every rule. */
+export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions): Violation[] {
+  return evaluateRules(policyResources(run, options.stack), {
+    config: withStackValohaiUrl(options.policyConfig ?? {}, options.stackConfig),
+    now: options.now,
+  });
+}
+
+/**
+ * Sets the stack's Valohai URL as redirect-uri-exact's valohaiUrl, unless the pack config sets
+ * one, which then wins as it does in `pulumi preview`.
+ */
+export function withStackValohaiUrl(
+  config: PolicyPackConfig,
+  stackConfig: Record<string, string>,
+): PolicyPackConfig {
+  const stackUrl = stackConfig[`${PROJECT}:valohaiUrl`];
+  const entry = config[redirectUriExact.name];
+  if (stackUrl === undefined || (typeof entry === "object" && entry.valohaiUrl !== undefined)) {
+    return config;
+  }
+  const level = typeof entry === "string" ? { enforcementLevel: entry } : entry;
+  return { ...config, [redirectUriExact.name]: { ...level, valohaiUrl: stackUrl } };
+}
+
+/** Formats a violation as `WHERE: LEVEL: POLICY: MESSAGE`, the form of grants file problems. */
+export function formatViolation(where: string, violation: Violation): string {
+  return `${where}: ${violation.enforcementLevel}: ${violation.policy}: ${violation.message}`;
+}
+
+export interface GrantsFilePolicyCheck {
+  violations: Violation[];
+  /** The stacks whose settings the file was checked with, or none when no stack uses the file. */
+  stacks: string[];
+}
+
+/**
+ * Runs the program with a validated grants file under the settings of every stack that uses the
+ * file, or under the default settings when none does, and returns the distinct violations.
+ */
+export async function checkGrantsFilePolicies(
+  grantsFile: string,
+  grants: GrantsFile,
+  projectDir: string,
+  options: { policyConfig?: PolicyPackConfig; now?: Date } = {},
+): Promise<GrantsFilePolicyCheck> {
+  const stacks = stacksUsing(path.resolve(grantsFile), projectDir);
+  const seen = new Set<string>();
+  const violations: Violation[] = [];
+  for (const stack of stacks.length > 0 ? stacks : [undefined]) {
+    const stackConfig = stack ? readStackConfig(projectDir, stack).values : PLACEHOLDER_SETTINGS;
+    // The grants are already validated and their problems printed, so the program starts from
+    // them instead of loading the file again and logging the same warnings.
+    const run = await runWithMocks(() => declareSsoSetup(readStackSettings(), grants), {
+      stack,
+      config: stackConfig,
+    });
+    const found = checkPolicies(run, { ...options, stack: stack ?? "offline", stackConfig });
+    for (const violation of found) {
+      const key = formatViolation("", violation);
+      if (!seen.has(key)) {
+        seen.add(key);
+        violations.push(violation);
+      }
+    }
+  }
+  return { violations, stacks };
+}
+
+/** Settings for a grants file that no stack uses: the placeholder organization ID, defaults
+ * for the rest. */
+const PLACEHOLDER_SETTINGS: Record<string, string> = { [`${PROJECT}:organizationId`]: "0" };
+
+function stacksUsing(file: string, projectDir: string): string[] {
+  if (!existsSync(projectDir)) return [];
+  return readdirSync(projectDir)
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort()
+    .filter((stack) => {
+      const setting =
+        readStackConfig(projectDir, stack).values[`${PROJECT}:grantsFile`] ?? DEFAULT_GRANTS_FILE;
+      return path.resolve(projectDir, setting) === file;
+    });
+}
+
+export interface PolicyReport {
+  /** One line per violation, for stderr. */
+  problems: string[];
+  /** `WHERE: policies ok|failed (N mandatory, N advisory)`. */
+  summary: string;
+  /** True on a mandatory violation, or on any violation when `strict` is set. */
+  failed: boolean;
+}
+
+/** Builds the lines a command prints for the violations found in `where`. */
+export function policyReport(
+  where: string,
+  violations: readonly Violation[],
+  strict = false,
+): PolicyReport {
+  const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const advisory = violations.length - mandatory;
+  const failed = mandatory > 0 || (strict && advisory > 0);
+  return {
+    problems: violations.map((violation) => formatViolation(where, violation)),
+    summary: `${where}: policies ${failed ? "failed" : "ok"} (${mandatory} mandatory, ${advisory} advisory)`,
+    failed,
+  };
+}
+
+/**
+ * Checks a valid grants file against the policies for `npm run check`: violations go to stderr,
+ * the summary to stdout. Returns true when the file fails.
+ */
+export async function printGrantsFilePolicies(
+  file: string,
+  grants: GrantsFile,
+  projectDir: string,
+  options: { strict?: boolean; policyConfig?: PolicyPackConfig } = {},
+): Promise<boolean> {
+  const { violations } = await checkGrantsFilePolicies(file, grants, projectDir, options);
+  const report = policyReport(file, violations, options.strict);
+  for (const line of report.problems) process.stderr.write(`${line}\n`);
+  process.stdout.write(`${report.summary}\n`);
+  return report.failed;
+}
+
+/** Reads a policy pack config file, the JSON that `pulumi preview --policy-pack-config` takes. */
+export function readPolicyConfig(file: string): PolicyPackConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read policy config ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`invalid policy config ${file}: ${(error as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error(
+      `invalid policy config ${file}: expected a JSON object keyed by policy name, such as ` +
+        '{"limit-admin-grants": {"maxAdminGrants": 2}}.',
+    );
+  }
+  for (const [policy, entry] of Object.entries(parsed)) {
+    const level = typeof entry === "object" && entry !== null ? entry.enforcementLevel : entry;
+    if (level !== undefined && !LEVELS.includes(level)) {
+      throw new Error(
+        `invalid policy config ${file}: enforcement level of "${policy}" is ${JSON.stringify(level)}; ` +
+          `use one of ${LEVELS.join(", ")}.`,
+      );
+    }
+  }
+  return parsed as PolicyPackConfig;
+}
+
+const LEVELS: unknown[] = ["advisory", "mandatory", "disabled"];
