@@ -5,14 +5,16 @@ import { parseArgs } from "node:util";
 import { loadGrantsFile, validateGrantsText } from "../grants/load";
 import { formatProblem, GrantsFileError } from "../grants/problems";
 import type { GrantsFile } from "../grants/schema";
+import type { PolicyPackConfig } from "../../policies/evaluate";
+import { checkGrantsFilePolicies, readPolicyConfig } from "../offline/policies";
 import type { PolicyCheck } from "../review/policy-verdicts";
 import { DEFAULT_MAX_REMOVAL_SHARE } from "../review/render-review";
 import { reviewGrantsChange } from "../review/review";
 import { chooseGrantsPath, displayPath } from "./grants-path";
-import { runCli, UsageError } from "./run";
+import { PROJECT_DIR, runCli, UsageError } from "./run";
 
 const USAGE = `Usage: npm run review -- --base REF [--head FILE] [--grants PATH] [--stack NAME]
-                          [--max-removal-share SHARE]
+                          [--max-removal-share SHARE] [--policy-config FILE]
 
 Compares two versions of the grants file and prints a Markdown review for a pull request comment.
   --base REF                 base version: a file, or else a git revision (branch, tag or commit)
@@ -23,16 +25,28 @@ Compares two versions of the grants file and prints a Markdown review for a pull
   --stack NAME               stack whose Pulumi.<NAME>.yaml names the grants file (default: dev)
   --max-removal-share SHARE  warn loudly when the change removes more than this share of the
                              grants: 0 to 1, or a percentage such as 40% (default: ${DEFAULT_MAX_REMOVAL_SHARE})
+  --policy-config FILE       policy pack config, the JSON that --policy-pack-config takes
 Exit status: 0 when the review was printed, whatever it reports; 1 when an input cannot be read
 or is invalid; 2 for invalid options.
 `;
 
 /**
- * The one place where the review obtains policy verdicts for the head version.
- * TODO: return the offline policy runner's verdicts once this project has that runner. Until
- * then this returns none, so every review reports no policy violations.
+ * Runs the policy pack's rules offline over the program's registrations for the head version,
+ * under each stack that uses the file, as `npm run check` does.
  */
-const checkPolicies: PolicyCheck = () => [];
+function policyCheck(policyConfig: PolicyPackConfig | undefined): PolicyCheck {
+  return async (head) => {
+    const { violations } = await checkGrantsFilePolicies(head.file, head.grants, PROJECT_DIR, {
+      policyConfig,
+    });
+    return violations.map((violation) => ({
+      policy: violation.policy,
+      enforcementLevel: violation.enforcementLevel,
+      message: violation.message,
+      ...(violation.resource ? { resource: violation.resource.name } : {}),
+    }));
+  };
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -43,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
       grants: { type: "string" },
       stack: { type: "string", default: "dev" },
       "max-removal-share": { type: "string" },
+      "policy-config": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -58,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
   const share = parseShare(values["max-removal-share"]);
   if (typeof share === "string") return invalidOption(share);
 
+  const policyFile = values["policy-config"];
+  const policyConfig = policyFile === undefined ? undefined : readPolicyConfig(policyFile);
   const grantsPath = chooseGrantsPath(values.grants, values.stack);
   const headFile = values.head === undefined ? grantsPath.file : path.resolve(values.head);
   const head = loadGrantsFile(displayPath(headFile), {
@@ -71,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   const markdown = await reviewGrantsChange({
     base,
     head: { label: displayPath(headFile), file: headFile, grants: head.grants },
-    checkPolicies,
+    checkPolicies: policyCheck(policyConfig),
     maxRemovalShare: share,
     today: new Date().toISOString().slice(0, 10),
   });

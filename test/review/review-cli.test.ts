@@ -107,6 +107,34 @@ describe("review command", () => {
     expect(body(result.stdout)).toBe(body(expected));
   });
 
+  it("reports the head version's policy violations", async () => {
+    const dir = path.join(FIXTURES, "user-grant-exception");
+    const head = path.join(repo, "user-grants.yaml");
+    writeFileSync(
+      head,
+      readFileSync(path.join(dir, "head.yaml"), "utf8").replace(
+        /\n\s*exception:[^\n]*(\n\s+(reason|expires):[^\n]*)*/g,
+        "",
+      ),
+    );
+    const result = await run("review.ts", ["--base", path.join(dir, "base.yaml"), "--head", head]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("### Policy checks on the head version");
+    expect(result.stdout).toMatch(/\| \*\*mandatory\*\* \| `no-individual-user-grants` \|/);
+    expect(result.stdout).not.toContain("No policy violations");
+  });
+
+  it("says no policy violations for a compliant head", async () => {
+    const dir = path.join(FIXTURES, "member-added");
+    const result = await run("review.ts", [
+      "--base",
+      path.join(dir, "base.yaml"),
+      "--head",
+      path.join(dir, "head.yaml"),
+    ]);
+    expect(result.stdout).toContain("No policy violations");
+  });
+
   it("applies --max-removal-share", async () => {
     copyFileSync(
       path.join(FIXTURES, "mass-removal", "head.yaml"),
@@ -148,7 +176,9 @@ describe("review command", () => {
       repo,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("config/grants.yaml:1:10: error: version must be 1");
+    expect(result.stderr).toContain(
+      "config/grants.yaml:1:10: error: version must be the number 1, without quotes.",
+    );
     expect(result.stdout).toBe("");
   });
 
