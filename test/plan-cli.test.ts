@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -60,6 +60,7 @@ describe("plan command", () => {
       "teams",
       "grants",
       "readiness",
+      "accessGrantsMode",
       "outputs",
       "warnings",
     ]);
@@ -102,4 +103,54 @@ describe("plan command", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Pulumi.nosuch.yaml not found");
   });
+
+  it("rejects an empty --grants", async () => {
+    const result = await plan("--grants", "");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("--grants is empty");
+    expect(result.stdout).toBe("");
+  });
+
+  it("prints each grants file warning once", async () => {
+    const file = writeGrants(
+      "version: 1\nteams:\n  - name: ops\n  - name: admins\n    admin: true\n" +
+        "existingGroups:\n  - name: G\n    objectId: 6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b\n" +
+        "grants:\n  - name: g\n    groups: [G]\n    teams: [ops]\n",
+    );
+    const result = await plan("--grants", file, "--json");
+    expect(result.code).toBe(0);
+    const unused = result.stderr.split("\n").filter((line) => line.includes('team "admins"'));
+    expect(unused).toEqual([
+      `${file}:4:11: warning: team "admins" is declared but no grant uses it.`,
+    ]);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.warnings).toContain(unused[0]);
+    expect(parsed.teams).toContainEqual({ name: "admins", organizationId: 0, admin: true });
+  });
+
+  it("warns about the placeholder organization ID", async () => {
+    const result = await plan();
+    expect(result.stderr).toContain("warning: valohai-sso:organizationId is 0, a placeholder.");
+    expect(result.stdout).not.toContain("placeholder");
+  });
+
+  it("resolves --grants against the folder npm was run from", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "valohai-sso-"));
+    copyFileSync(path.join(PROJECT_DIR, "config", "grants.yaml"), path.join(dir, "mine.yaml"));
+    const { stdout } = await exec(
+      "npm",
+      ["--prefix", PROJECT_DIR, "run", "-s", "plan", "--", "--grants", "mine.yaml", "--json"],
+      { cwd: dir, env: { ...process.env, npm_lifecycle_event: "", INIT_CWD: "" } },
+    );
+    expect(JSON.parse(stdout).grantsFile).toBe(
+      path.relative(PROJECT_DIR, path.join(dir, "mine.yaml")),
+    );
+  });
 });
+
+function writeGrants(text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "valohai-sso-"));
+  const file = path.join(dir, "grants.yaml");
+  writeFileSync(file, text);
+  return file;
+}

@@ -55,5 +55,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  runCli(main, USAGE);
+  runCli(main, USAGE, ["access-report"]);
 }

@@ -96,5 +96,5 @@ function count(n: number, noun: string): string {
 }
 
 if (require.main === module) {
-  runCli(main, USAGE);
+  runCli(main, USAGE, ["check"]);
 }

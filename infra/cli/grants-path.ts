@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { readStackConfig } from "../offline/stack-config";
 import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
-import { PROJECT_DIR } from "./run";
+import { PROJECT_DIR, UsageError } from "./run";
 
 /** A grants file path and what chose it, for the message when the file cannot be read. */
 export interface GrantsPath {
@@ -15,6 +15,9 @@ export interface GrantsPath {
  */
 export function chooseGrantsPath(grantsOption: string | undefined, stack: string): GrantsPath {
   if (grantsOption !== undefined) {
+    if (grantsOption.trim() === "") {
+      throw new UsageError("--grants is empty: give the path of a grants file.");
+    }
     return { file: path.resolve(grantsOption), source: "--grants" };
   }
   const config = readStackConfig(PROJECT_DIR, stack);

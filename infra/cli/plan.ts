@@ -13,7 +13,8 @@ import {
 } from "../offline/policies";
 import { readStackConfig } from "../offline/stack-config";
 import { runSsoProgram } from "../program";
-import { DEFAULT_GRANTS_FILE, PROJECT } from "../settings";
+import { PROJECT } from "../settings";
+import { chooseGrantsPath, displayPath } from "./grants-path";
 import { PROJECT_DIR, runCli, UsageError } from "./run";
 
 const USAGE = `Usage: npm run plan -- [--stack NAME] [--grants FILE] [--json] [--policy-config FILE]
@@ -39,15 +40,9 @@ export interface PlanOptions {
 export async function planStack(options: PlanOptions): Promise<Plan> {
   const stackConfig = readStackConfig(PROJECT_DIR, options.stack);
   const config = { ...stackConfig.values };
-  const settingKey = `${PROJECT}:grantsFile`;
-  const grantsFile = options.grantsFile
-    ? path.resolve(options.grantsFile)
-    : path.resolve(PROJECT_DIR, config[settingKey] ?? DEFAULT_GRANTS_FILE);
-  config[settingKey] = grantsFile;
+  const { file: grantsFile, source } = chooseGrantsPath(options.grantsFile, options.stack);
+  config[`${PROJECT}:grantsFile`] = grantsFile;
 
-  const source = options.grantsFile
-    ? "--grants"
-    : `the stack setting ${settingKey} in ${path.basename(stackConfig.file)}`;
   const validation = validateGrantsFile(grantsFile, { source });
   for (const problem of validation.problems) {
     process.stderr.write(`${formatProblem(problem)}\n`);
@@ -56,7 +51,8 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
     throw new UsageError(`${displayPath(grantsFile)} is invalid; nothing was planned.`);
   }
 
-  const run = await runWithMocks(() => runSsoProgram(PROJECT_DIR), {
+  // The problems are printed above, so the program does not log its warnings a second time.
+  const run = await runWithMocks(() => runSsoProgram(PROJECT_DIR, { logWarnings: false }), {
     stack: options.stack,
     config,
   });
@@ -67,12 +63,14 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
       policyConfig: options.policyConfig,
     }),
   );
-  return buildPlan(options.stack, path.relative(PROJECT_DIR, grantsFile), run);
-}
-
-function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file);
-  return relative.startsWith("..") ? file : relative;
+  return buildPlan(options.stack, path.relative(PROJECT_DIR, grantsFile), run, {
+    adminTeams: validation.grants.teams.filter((team) => team.admin).map((team) => team.name),
+    warnings: [
+      ...stackConfig.warnings,
+      ...validation.problems.map((problem) => formatProblem(problem)),
+    ],
+    organizationId: config[`${PROJECT}:organizationId`] ?? process.env.VALOHAI_ORGANIZATION_ID,
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,11 +99,17 @@ async function main(argv: string[]): Promise<number> {
     onPolicyViolations: (found) => (violations = found),
   });
   process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+  if (!values.json) {
+    // Grants file problems, in FILE:LINE:COL: warning: form, were printed while validating.
+    for (const warning of plan.warnings.filter((text) => !text.includes(": warning: "))) {
+      process.stderr.write(`warning: ${warning}\n`);
+    }
+  }
   const policies = policyReport(`stack ${values.stack}`, violations);
   for (const line of [...policies.problems, policies.summary]) process.stderr.write(`${line}\n`);
   return policies.failed ? 1 : 0;
 }
 
 if (require.main === module) {
-  runCli(main, USAGE);
+  runCli(main, USAGE, ["plan", "start"]);
 }

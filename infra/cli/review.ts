@@ -187,5 +187,5 @@ function gitFailure(error: unknown, revision: string, location: string): string 
 }
 
 if (require.main === module) {
-  runCli(main, USAGE);
+  runCli(main, USAGE, ["review"]);
 }

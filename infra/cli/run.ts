@@ -12,8 +12,14 @@ export class UsageError extends Error {
 /**
  * Runs a command-line entry point: results go to stdout, problems to stderr, and bad input exits
  * with status 1 and a message instead of a stack trace. Status 2 is for bad arguments.
+ * `scripts` are the package.json scripts that start this command.
  */
-export function runCli(main: (argv: string[]) => Promise<number>, usage: string): void {
+export function runCli(
+  main: (argv: string[]) => Promise<number>,
+  usage: string,
+  scripts: readonly string[],
+): void {
+  enterInvocationFolder(scripts);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -35,6 +41,20 @@ export function runCli(main: (argv: string[]) => Promise<number>, usage: string)
       }
     },
   );
+}
+
+/**
+ * `npm run` starts scripts in the project folder, so a relative path the user typed would resolve
+ * there. npm records the folder it was invoked from in INIT_CWD; going back to it makes relative
+ * paths mean what the user meant. Only for this command's own scripts: a command that a test
+ * started inherits `npm test`'s INIT_CWD, which must not override the folder the test chose.
+ */
+function enterInvocationFolder(scripts: readonly string[]): void {
+  const event = process.env.npm_lifecycle_event;
+  const folder = process.env.INIT_CWD;
+  if (folder && event && scripts.includes(event)) {
+    process.chdir(folder);
+  }
 }
 
 function isArgumentError(error: unknown): boolean {

@@ -88,11 +88,16 @@ export function locateProblems(
 export function sortProblems(problems: LocatedProblem[]): LocatedProblem[] {
   return problems.sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      compareCodeUnits(a.file, b.file) ||
       a.line - b.line ||
       a.column - b.column ||
-      a.message.localeCompare(b.message),
+      compareCodeUnits(a.message, b.message),
   );
+}
+
+/** Orders strings by UTF-16 code unit, so output is the same under every locale. */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export { editDistance, nearest, suggestion } from "./suggest";

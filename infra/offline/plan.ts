@@ -1,3 +1,4 @@
+import { compareCodeUnits } from "../grants/problems";
 import type { SsoOutputs } from "../program";
 import type { AccessGrantInputs } from "../valohai/access-grant";
 import type { MockRun, Registration } from "./mock-runtime";
@@ -28,8 +29,22 @@ export interface Plan {
   teams: { name: string; organizationId: number; admin: boolean }[];
   grants: { name: string; groups: string[]; users: string[]; teams: string[] }[];
   readiness: GrantReadiness[];
+  /** `api` when the program pushes grants to Valohai; `manual` when an admin enters them. */
+  accessGrantsMode: "api" | "manual";
+  /** In manual mode, the grants for an admin to enter in Valohai's web app. */
+  accessGrantChecklist?: string;
   outputs: { redirectUri: string; clientId: string; tenantId: string };
   warnings: string[];
+}
+
+/** What the plan takes from outside the mock run: the grants file and the command's warnings. */
+export interface PlanContext {
+  /** Names of the teams the grants file marks as admin, granted or not. */
+  adminTeams: readonly string[];
+  /** Grants file and stack file warnings, already formatted. */
+  warnings: readonly string[];
+  /** The organization ID setting as given, before the program reads it. */
+  organizationId?: string;
 }
 
 export type PlannedGroup =
@@ -49,7 +64,12 @@ export const TYPES = {
 
 const ASSIGNED_AT_DEPLOY = "assigned by Azure AD at pulumi up";
 
-export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOutputs>): Plan {
+export function buildPlan(
+  stack: string,
+  grantsFile: string,
+  run: MockRun<SsoOutputs>,
+  context: PlanContext,
+): Plan {
   const ofType = (type: string) =>
     run.registrations.filter((registration) => registration.type === type).sort(byName);
   const application = ofType(TYPES.application)[0];
@@ -87,10 +107,8 @@ export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOut
     }
   }
   const teams = ofType(TYPES.team);
-  const adminTeams = new Set(
-    grants.flatMap((grant) => grant.teams.filter((team) => team.admin).map((team) => team.name)),
-  );
-  const organizationIds = new Set(teams.map((team) => team.inputs.organizationId as number));
+  const adminTeams = new Set(context.adminTeams);
+  const checklist = run.result.accessGrantChecklist;
 
   return {
     stack,
@@ -125,14 +143,17 @@ export function buildPlan(stack: string, grantsFile: string, run: MockRun<SsoOut
       teams: grant.teams.map((team) => team.name),
     })),
     readiness: checkLoginReadiness(run),
+    accessGrantsMode: checklist === undefined ? "api" : "manual",
+    ...(checklist === undefined ? {} : { accessGrantChecklist: checklist }),
     outputs: {
       redirectUri: run.result.redirectUri,
       clientId: ASSIGNED_AT_DEPLOY,
       tenantId: ASSIGNED_AT_DEPLOY,
     },
-    warnings: [...organizationIds]
-      .filter((id) => id === 0)
-      .map(() => PLACEHOLDER_ORGANIZATION_WARNING),
+    warnings: [
+      ...context.warnings,
+      ...(context.organizationId?.trim() === "0" ? [PLACEHOLDER_ORGANIZATION_WARNING] : []),
+    ],
   };
 }
 
@@ -154,7 +175,7 @@ function mappedClaimNames(policy: Registration): string[] {
 }
 
 function byName<T extends { name: string }>(a: T, b: T): number {
-  return a.name.localeCompare(b.name);
+  return compareCodeUnits(a.name, b.name);
 }
 
 /** Renders a plan as the text `npm run plan` prints. */
@@ -194,15 +215,18 @@ export function renderPlan(plan: Plan): string {
     add(`  ${grant.name}: ${who.join(", ")} -> teams ${grant.teams.join(", ") || "(none)"}`);
   }
   renderReadiness(plan, add);
+  if (plan.accessGrantChecklist !== undefined) {
+    add();
+    add("Access grants to enter by hand (valohai-sso:accessGrantsMode is manual)");
+    for (const line of plan.accessGrantChecklist.trimEnd().split("\n")) {
+      add(`  ${line}`);
+    }
+  }
   add();
   add("Outputs");
   add(`  redirect URI  ${plan.outputs.redirectUri}`);
   add(`  client ID     ${plan.outputs.clientId}`);
   add(`  tenant ID     ${plan.outputs.tenantId}`);
-  for (const warning of plan.warnings) {
-    add();
-    add(`warning: ${warning}`);
-  }
   return lines.join("\n") + "\n";
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_APP_ROLE_ID } from "../azuread/application";
+import { compareCodeUnits } from "../grants/problems";
 import type { SsoOutputs } from "../program";
 import type { AccessGrantInputs, GrantPrincipal } from "../valohai/access-grant";
 import type { MockRun, Registration } from "./mock-runtime";
@@ -62,7 +63,7 @@ export function checkLoginReadiness(run: MockRun<SsoOutputs>): GrantReadiness[] 
       ];
       return { grant: name, ready: checks.every((check) => check.ok), checks };
     })
-    .sort((a, b) => a.grant.localeCompare(b.grant));
+    .sort((a, b) => compareCodeUnits(a.grant, b.grant));
 }
 
 function describeSetup(run: MockRun<SsoOutputs>): DeclaredSetup {

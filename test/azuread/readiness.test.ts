@@ -141,10 +141,12 @@ describe("login readiness without assignment", () => {
   });
 });
 
+const NO_CONTEXT = { adminTeams: [], warnings: [] };
+
 describe("plan text for login readiness", () => {
   it("prints each failed condition with its fix", async () => {
     const run = await runProgram(undefined, {}, { groups: { [EXISTING_GROUP_ID]: null } });
-    const text = renderPlan(buildPlan("dev", "config/grants.yaml", run));
+    const text = renderPlan(buildPlan("dev", "config/grants.yaml", run, NO_CONTEXT));
     expect(text).toContain("Login readiness (2 of 3 grants ready)");
     expect(text).toContain("  ml-production: NOT READY");
     expect(text).toContain('    FAILED  group "ML Production" exists and is a security group');
@@ -159,7 +161,7 @@ describe("plan text for login readiness", () => {
       "valohai-sso:optionalClaims": JSON.stringify(["email", "department"]),
       "valohai-sso:requireMfa": "true",
     });
-    const text = renderPlan(buildPlan("dev", "config/grants.yaml", run));
+    const text = renderPlan(buildPlan("dev", "config/grants.yaml", run, NO_CONTEXT));
     expect(text).toContain("  group claims       ApplicationGroup");
     expect(text).toContain("  assignment         required: only granted groups and users sign in");
     expect(text).toContain("  optional claims    email, department");

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { buildPlan, renderPlan } from "../infra/offline/plan";
+import { runProgram } from "./helpers/program";
+
+const CONTEXT = { adminTeams: [], warnings: [] };
+
+describe("plan in manual grants mode", () => {
+  it("shows the checklist instead of grants", async () => {
+    const run = await runProgram(undefined, { "valohai-sso:accessGrantsMode": "manual" });
+    const plan = buildPlan("dev", "config/grants.yaml", run, CONTEXT);
+    expect(plan.accessGrantsMode).toBe("manual");
+    expect(plan.grants).toEqual([]);
+    expect(plan.accessGrantChecklist).toContain("b7e4c2d9-1a3f-4c8e-9d2b-6f5a0e3c1b74");
+    const text = renderPlan(plan);
+    expect(text).toContain(
+      "Access grants to enter by hand (valohai-sso:accessGrantsMode is manual)",
+    );
+    expect(text).toContain("production");
+  });
+
+  it("shows no checklist in api mode", async () => {
+    const plan = buildPlan("dev", "config/grants.yaml", await runProgram(), CONTEXT);
+    expect(plan.accessGrantsMode).toBe("api");
+    expect(plan).not.toHaveProperty("accessGrantChecklist");
+    expect(plan.grants).toHaveLength(3);
+  });
+});
+
+describe("plan ordering", () => {
+  it("sorts names by code unit, not locale", async () => {
+    const run = await runProgram();
+    const plan = buildPlan("dev", "config/grants.yaml", run, CONTEXT);
+    const names = plan.teams.map((team) => team.name);
+    expect(names).toEqual([...names].sort());
+  });
+});
