@@ -33,7 +33,10 @@ describe("check command", () => {
   it("passes the stacks' grants files by default", async () => {
     const result = await check();
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe("config/grants.yaml: ok (0 errors, 0 warnings)\n");
+    expect(result.stdout).toBe(
+      "config/grants.yaml: ok (0 errors, 0 warnings)\n" +
+        "config/grants.yaml: policies ok (0 mandatory, 0 advisory)\n",
+    );
     expect(result.stderr).toBe("");
   });
 
@@ -74,7 +77,9 @@ describe("check command", () => {
     );
     const strict = await check("--strict", file);
     expect(strict.code).toBe(1);
-    expect(strict.stdout).toBe(`${file}: failed (0 errors, 2 warnings)\n`);
+    expect(strict.stdout).toBe(
+      `${file}: failed (0 errors, 2 warnings)\n${file}: policies ok (0 mandatory, 0 advisory)\n`,
+    );
   });
 
   it("names a missing file", async () => {
