@@ -17,6 +17,7 @@ import { StackSettingError } from "./settings-error";
 import { PROJECT, readStackSettings, redirectUriFor, type StackSettings } from "./settings";
 import { AccessGrant, Team } from "./valohai";
 import { accessGrantChecklist } from "./valohai/checklist";
+import { ManualAccessGrant } from "./valohai/manual-access-grant";
 
 /** The stack outputs: what Valohai support needs to finish the integration, and more. */
 export interface SsoOutputs {
@@ -88,9 +89,10 @@ export function declareSsoSetup(settings: StackSettings, grants: GrantsFile): Ss
   });
   const teams = declareTeams(settings, grants);
   const manual = settings.accessGrantsMode === "manual";
+  const declared = declareAccessGrants(settings, grants, groups, teams, resolveUser, app);
   const accessGrants = manual
     ? new Map<string, AccessGrant>()
-    : declareAccessGrants(settings, grants, groups, teams, resolveUser, app);
+    : (declared as Map<string, AccessGrant>);
 
   const tenantId = client.tenantId;
   return {
@@ -126,9 +128,12 @@ function declareAccessGrants(
   teams: Map<string, Team>,
   resolveUser: (reference: string) => pulumi.Output<string>,
   app: ValohaiApplication,
-): Map<string, AccessGrant> {
+): Map<string, AccessGrant | ManualAccessGrant> {
   const adminTeams = new Set(grants.teams.filter((team) => team.admin).map((team) => team.name));
-  const declared = new Map<string, AccessGrant>();
+  // In manual mode an admin enters the grants by hand, but they are declared all the same, so
+  // that the policies check them as they check grants pushed through the API.
+  const Grant = settings.accessGrantsMode === "manual" ? ManualAccessGrant : AccessGrant;
+  const declared = new Map<string, AccessGrant | ManualAccessGrant>();
   for (const grant of grants.grants) {
     const grantGroups = grant.groups.map((name) => groups.get(name) as DeclaredGroup);
     const principals = principalsOf(grant, groups, resolveUser);
@@ -148,7 +153,7 @@ function declareAccessGrants(
     ];
     declared.set(
       grant.name,
-      new AccessGrant(
+      new Grant(
         grant.name,
         {
           organizationId: settings.organizationId,

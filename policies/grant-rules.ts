@@ -65,7 +65,7 @@ export const noIndividualUserGrants: Rule = {
   description:
     "Checks that access grants name groups, not individual users, unless a time-boxed exception is in force.",
   enforcementLevel: "mandatory",
-  resourceTypes: [TYPES.accessGrant],
+  resourceTypes: [TYPES.accessGrant, TYPES.manualAccessGrant],
   validateResource(grant, { today }, report) {
     const users = usersOf(grant);
     if (users.length === 0) return;
@@ -89,7 +89,7 @@ export const userGrantExceptions: Rule = {
   description:
     "Checks that no access grant relies on a time-boxed exception to grant individual users.",
   enforcementLevel: "advisory",
-  resourceTypes: [TYPES.accessGrant],
+  resourceTypes: [TYPES.accessGrant, TYPES.manualAccessGrant],
   validateResource(grant, { today }, report) {
     const users = usersOf(grant);
     const status = exceptionStatus(grant, today);
@@ -109,7 +109,7 @@ export const grantHasTeams: Rule = {
   name: "grant-has-teams",
   description: "Checks that every access grant adds its members to at least one Valohai team.",
   enforcementLevel: "mandatory",
-  resourceTypes: [TYPES.accessGrant],
+  resourceTypes: [TYPES.accessGrant, TYPES.manualAccessGrant],
   validateResource(grant, _context, report) {
     if (listOf(grant.props.teams).length > 0) return;
     report(
@@ -125,7 +125,7 @@ export const limitAdminGrants: Rule = {
   description:
     "Checks that admin teams are granted only to groups, and by no more than the allowed number of grants.",
   enforcementLevel: "mandatory",
-  resourceTypes: [TYPES.accessGrant],
+  resourceTypes: [TYPES.accessGrant, TYPES.manualAccessGrant],
   settings: {
     maxAdminGrants: {
       type: "integer",

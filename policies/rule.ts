@@ -12,6 +12,8 @@ export const TYPES = {
   application: "azuread:index/application:Application",
   applicationPassword: "azuread:index/applicationPassword:ApplicationPassword",
   accessGrant: "pulumi-nodejs:dynamic/valohai:AccessGrant",
+  /** A grant that an admin enters by hand when `valohai-sso:accessGrantsMode` is `manual`. */
+  manualAccessGrant: "valohai-sso:valohai:ManualAccessGrant",
   team: "pulumi-nodejs:dynamic/valohai:Team",
 } as const;
 

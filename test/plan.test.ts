@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { buildPlan, renderPlan } from "../infra/offline/plan";
+import { checkPolicies } from "../infra/offline/policies";
 import { runProgram } from "./helpers/program";
 
 const CONTEXT = { adminTeams: [], warnings: [] };
@@ -16,6 +20,21 @@ describe("plan in manual grants mode", () => {
       "Access grants to enter by hand (valohai-sso:accessGrantsMode is manual)",
     );
     expect(text).toContain("production");
+  });
+
+  it("still applies the grant policies", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "valohai-sso-manual-"));
+    const file = path.join(dir, "grants.yaml");
+    writeFileSync(
+      file,
+      "version: 1\nteams:\n  - name: execs\ngrants:\n  - name: executives\n" +
+        '    users: ["11111111-1111-4111-8111-111111111111"]\n    teams: [execs]\n',
+    );
+    const config = { "valohai-sso:accessGrantsMode": "manual" };
+    const run = await runProgram(file, config);
+    const violations = checkPolicies(run, { stack: "dev", stackConfig: config });
+    expect(violations.map((violation) => violation.policy)).toEqual(["no-individual-user-grants"]);
+    expect(violations[0].enforcementLevel).toBe("mandatory");
   });
 
   it("shows no checklist in api mode", async () => {

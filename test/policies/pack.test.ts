@@ -136,6 +136,14 @@ describe("policy pack served as the engine runs it", () => {
       [TYPES.application, applicationOf(compliant)],
       [TYPES.accessGrant, grantNamed(compliant, "data-scientists")],
       [
+        TYPES.manualAccessGrant,
+        {
+          ...grantNamed(compliant, "data-scientists"),
+          type: TYPES.manualAccessGrant,
+          urn: "urn:pulumi:dev::valohai-sso::valohai-sso:valohai:ManualAccessGrant::data-scientists",
+        },
+      ],
+      [
         TYPES.applicationPassword,
         {
           type: TYPES.applicationPassword,
