@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { statSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { parse } from "yaml";
 import { loadGrantsFile, validateGrantsText } from "../grants/load";
 import { formatProblem, GrantsFileError } from "../grants/problems";
 import type { GrantsFile } from "../grants/schema";
@@ -11,6 +12,7 @@ import type { PolicyCheck } from "../review/policy-verdicts";
 import { DEFAULT_MAX_REMOVAL_SHARE } from "../review/render-review";
 import { reviewGrantsChange } from "../review/review";
 import { chooseGrantsPath, displayPath } from "./grants-path";
+import { PROJECT } from "../settings";
 import { PROJECT_DIR, runCli, UsageError } from "./run";
 
 const USAGE = `Usage: npm run review -- --base REF [--head FILE] [--grants PATH] [--stack NAME]
@@ -83,7 +85,12 @@ async function main(argv: string[]): Promise<number> {
   for (const problem of head.problems) {
     process.stderr.write(`${formatProblem(problem)}\n`);
   }
-  const base = readBase(values.base, grantsPath.file);
+  // At a git revision, the stack may have named another grants file: compare with that one.
+  const baseFile =
+    values.grants === undefined && isGitRevision(values.base)
+      ? (stackGrantsFileAt(values.base, values.stack) ?? grantsPath.file)
+      : grantsPath.file;
+  const base = readBase(values.base, baseFile);
 
   const markdown = await reviewGrantsChange({
     base,
@@ -116,9 +123,13 @@ function parseShare(option: string | undefined): number | string {
   return value;
 }
 
-/** Reads the base version from a file, or else from a git revision with `git show`. */
+/**
+ * Reads the base version from a git revision with `git show`, or else from a file. A revision wins
+ * over a file of the same name, so a pull request cannot add a file called `origin/main` and have
+ * the review compare the head with itself.
+ */
 function readBase(reference: string, grantsFile: string): { label: string; grants: GrantsFile } {
-  if (isFile(reference)) {
+  if (!isGitRevision(reference) && isFile(reference)) {
     const label = displayPath(path.resolve(reference));
     return { label, grants: loadGrantsFile(label, { source: "--base" }).grants };
   }
@@ -129,6 +140,35 @@ function readBase(reference: string, grantsFile: string): { label: string; grant
     throw new GrantsFileError(label, result.problems);
   }
   return { label, grants: result.grants };
+}
+
+function isGitRevision(reference: string): boolean {
+  if (reference.startsWith("-")) return false;
+  try {
+    execFileSync("git", ["rev-parse", "--verify", "--quiet", `${reference}^{commit}`], {
+      stdio: "ignore",
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns the grants file that `Pulumi.<stack>.yaml` named at a git revision, if it named one. */
+function stackGrantsFileAt(revision: string, stack: string): string | undefined {
+  let text: string;
+  try {
+    text = execFileSync("git", ["show", `${revision}:./Pulumi.${stack}.yaml`], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } catch {
+    return undefined;
+  }
+  const config = (parse(text) as { config?: Record<string, unknown> } | null)?.config;
+  const setting = config?.[`${PROJECT}:grantsFile`];
+  return typeof setting === "string" ? path.resolve(PROJECT_DIR, setting) : undefined;
 }
 
 function isFile(candidate: string): boolean {

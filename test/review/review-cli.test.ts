@@ -135,6 +135,23 @@ describe("review command", () => {
     expect(result.stdout).toContain("No policy violations");
   });
 
+  it("reads a revision even when a file has its name", async () => {
+    copyFileSync(
+      path.join(FIXTURES, "mass-removal", "head.yaml"),
+      path.join(repo, "config", "grants.yaml"),
+    );
+    // A file named like the revision, holding the head itself, must not become the base.
+    copyFileSync(path.join(repo, "config", "grants.yaml"), path.join(repo, "main"));
+    const result = await run(
+      "review.ts",
+      ["--base", "main", "--grants", "config/grants.yaml"],
+      repo,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Base `main:config/grants.yaml`");
+    expect(result.stdout).not.toContain("no access changes");
+  });
+
   it("applies --max-removal-share", async () => {
     copyFileSync(
       path.join(FIXTURES, "mass-removal", "head.yaml"),
