@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
@@ -90,6 +90,15 @@ describe("workflow files", () => {
       const install = runs.findIndex((run) => /^npm ci\b/.test(run));
       expect(install, `npm ci in job ${id}`).toBeGreaterThanOrEqual(0);
       expect(install, `npm ci before scripts in job ${id}`).toBeLessThan(firstScript);
+    }
+  });
+
+  it.each(WORKFLOW_FILES)("%s runs npm ci only where a lock file is", (name) => {
+    for (const step of allSteps(loadWorkflow(name))) {
+      for (const match of (step.run ?? "").matchAll(/npm ci(?:\s+--prefix\s+(\S+))?/g)) {
+        const folder = path.join(PROJECT_DIR, match[1] ?? ".");
+        expect(existsSync(path.join(folder, "package-lock.json")), match[0]).toBe(true);
+      }
     }
   });
 
