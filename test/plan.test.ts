@@ -32,7 +32,7 @@ describe("plan in manual grants mode", () => {
     );
     const config = { "valohai-sso:accessGrantsMode": "manual" };
     const run = await runProgram(file, config);
-    const violations = checkPolicies(run, { stack: "dev", stackConfig: config });
+    const violations = checkPolicies(run, { stack: "dev" });
     expect(violations.map((violation) => violation.policy)).toEqual(["no-individual-user-grants"]);
     expect(violations[0].enforcementLevel).toBe("mandatory");
   });
@@ -51,5 +51,22 @@ describe("plan ordering", () => {
     const plan = buildPlan("dev", "config/grants.yaml", run, CONTEXT);
     const names = plan.teams.map((team) => team.name);
     expect(names).toEqual([...names].sort());
+  });
+});
+
+describe("offline redirect-uri-exact", () => {
+  const selfHosted = { "valohai-sso:valohaiUrl": "https://valohai.contoso.com" };
+
+  it("compares with the pack config, not the stack setting", async () => {
+    const run = await runProgram(undefined, selfHosted);
+    const policies = checkPolicies(run, { stack: "dev" }).map((violation) => violation.policy);
+    // One violation for the unexpected URI, one for the missing app.valohai.com callback.
+    expect(policies).toEqual(["redirect-uri-exact", "redirect-uri-exact"]);
+  });
+
+  it("passes a self-hosted URL given in the pack config", async () => {
+    const run = await runProgram(undefined, selfHosted);
+    const policyConfig = { "redirect-uri-exact": { valohaiUrl: "https://valohai.contoso.com" } };
+    expect(checkPolicies(run, { stack: "dev", policyConfig })).toEqual([]);
   });
 });

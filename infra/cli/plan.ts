@@ -59,7 +59,6 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
   options.onPolicyViolations?.(
     checkPolicies(run, {
       stack: options.stack,
-      stackConfig: config,
       policyConfig: options.policyConfig,
     }),
   );

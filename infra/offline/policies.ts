@@ -6,7 +6,6 @@ import {
   type PolicyPackConfig,
   type Violation,
 } from "../../policies/evaluate";
-import { redirectUriExact } from "../../policies/application-rules";
 import type { GrantsFile } from "../grants/schema";
 import { declareSsoSetup } from "../program";
 import { DEFAULT_GRANTS_FILE, PROJECT, readStackSettings } from "../settings";
@@ -23,8 +22,6 @@ export type { Violation } from "../../policies/evaluate";
 
 export interface PolicyCheckOptions {
   stack: string;
-  /** The stack config the run used, for `valohai-sso:valohaiUrl`. */
-  stackConfig: Record<string, string>;
   /** The pack config, as given to `pulumi preview --policy-pack-config`. */
   policyConfig?: PolicyPackConfig;
   now?: Date;
@@ -45,26 +42,12 @@ export function policyResources(run: MockRun<unknown>, stack: string): Evaluated
 /** Checks the resources of one mock run against every rule. */
 export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions): Violation[] {
   return evaluateRules(policyResources(run, options.stack), {
-    config: withStackValohaiUrl(options.policyConfig ?? {}, options.stackConfig),
+    // redirect-uri-exact takes its Valohai URL from the pack config, as in pulumi preview, and
+    // not from the stack setting the program derives the URI from, which would make it pass
+    // whatever the setting says.
+    config: options.policyConfig ?? {},
     now: options.now,
   });
-}
-
-/**
- * Sets the stack's Valohai URL as redirect-uri-exact's valohaiUrl, unless the pack config sets
- * one, which then wins as it does in `pulumi preview`.
- */
-export function withStackValohaiUrl(
-  config: PolicyPackConfig,
-  stackConfig: Record<string, string>,
-): PolicyPackConfig {
-  const stackUrl = stackConfig[`${PROJECT}:valohaiUrl`];
-  const entry = config[redirectUriExact.name];
-  if (stackUrl === undefined || (typeof entry === "object" && entry.valohaiUrl !== undefined)) {
-    return config;
-  }
-  const level = typeof entry === "string" ? { enforcementLevel: entry } : entry;
-  return { ...config, [redirectUriExact.name]: { ...level, valohaiUrl: stackUrl } };
 }
 
 /** Formats a violation as `WHERE: LEVEL: POLICY: MESSAGE`, the form of grants file problems. */
@@ -99,7 +82,7 @@ export async function checkGrantsFilePolicies(
       stack,
       config: stackConfig,
     });
-    const found = checkPolicies(run, { ...options, stack: stack ?? "offline", stackConfig });
+    const found = checkPolicies(run, { ...options, stack: stack ?? "offline" });
     for (const violation of found) {
       const key = formatViolation("", violation);
       if (!seen.has(key)) {
