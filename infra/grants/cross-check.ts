@@ -97,7 +97,19 @@ function checkDeclarations(file: CrossCheckInput, report: Reporter): Declaration
   managedGroups.forEach((group, i) => {
     checkPrincipals(group.members ?? [], ["managedGroups", i, "members"], "member", report);
   });
+  const objectIds = new Map<string, string>();
   existingGroups.forEach((group, i) => {
+    const first =
+      group.objectId === undefined ? undefined : objectIds.get(group.objectId.toLowerCase());
+    if (group.objectId !== undefined && first !== undefined) {
+      report.error(
+        ["existingGroups", i, "objectId"],
+        `group "${group.name ?? i}" has the same objectId as group "${first}": both are one Azure AD ` +
+          "group, which can be assigned to the application only once. Keep one entry.",
+      );
+    } else if (group.objectId !== undefined) {
+      objectIds.set(group.objectId.toLowerCase(), group.name ?? String(i));
+    }
     if (group.objectId !== undefined && !GUID_PATTERN.test(group.objectId)) {
       report.error(
         ["existingGroups", i, "objectId"],

@@ -49,7 +49,8 @@ export function findOffset(doc: Document, path: YamlPath, atKey = false): number
     const isLast = i === path.length - 1;
     if (isMap(node)) {
       // Compared as text, because a key YAML reads as a number or boolean becomes a string key.
-      const pair = node.items.find(
+      // The last of duplicate keys, because that is the value toJS keeps and the checks saw.
+      const pair = node.items.findLast(
         (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(step),
       );
       if (!pair) return offset;

@@ -60,12 +60,13 @@ function valueProblem(
 ): Problem {
   const where = describePath(path);
   const problem = { severity: "error", path } as const;
-  if (issue.code !== "invalid_type") {
-    return { ...problem, message: `${where} ${issue.message}.` };
-  }
   const found = valueAt(data, path);
   if (!found.present) {
-    return { ...problem, message: `${where} is required.` };
+    const fix = where === "version" ? " Add version: 1 at the top of the file." : "";
+    return { ...problem, message: `${where} is required.${fix}` };
+  }
+  if (issue.code !== "invalid_type") {
+    return { ...problem, message: `${where} ${issue.message}.` };
   }
   const value = found.value;
   if (issue.expected === "string" && (typeof value === "number" || typeof value === "boolean")) {
