@@ -63,6 +63,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const targets: Target[] =
     positionals.length > 0 ? positionals.map((file) => ({ file })) : stackGrantsFiles();
+  // Stack files are checked too: a misspelled setting (requireMFA) would otherwise be ignored
+  // without a word, and with --strict it fails the check like a grants file warning.
+  const stackWarnings = readdirSync(PROJECT_DIR)
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort()
+    .flatMap((stack) => readStackConfig(PROJECT_DIR, stack).warnings);
+  for (const warning of stackWarnings) {
+    process.stderr.write(`warning: ${warning}\n`);
+  }
+  let failed = values.strict && stackWarnings.length > 0;
   if (targets.length === 0) {
     throw new UsageError(
       `no stack file Pulumi.<stack>.yaml in ${PROJECT_DIR} names a grants file. Pass FILE instead.`,
@@ -70,7 +81,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const policyFile = values["policy-config"];
   const policyConfig = policyFile === undefined ? undefined : readPolicyConfig(policyFile);
-  let failed = false;
   for (const target of targets) {
     const { problems, grants } = validateGrantsFile(target.file, { source: target.source });
     const errors = problems.filter((problem) => problem.severity === "error").length;

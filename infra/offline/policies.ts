@@ -10,6 +10,8 @@ import type { GrantsFile } from "../grants/schema";
 import { declareSsoSetup } from "../program";
 import { DEFAULT_GRANTS_FILE, PROJECT, readStackSettings } from "../settings";
 import { runWithMocks, type MockRun } from "./mock-runtime";
+import { StackSettingError } from "../settings-error";
+import { UNKNOWN } from "../valohai/inputs";
 import { readStackConfig } from "./stack-config";
 
 /**
@@ -30,13 +32,40 @@ export interface PolicyCheckOptions {
 /** Converts the registrations of a mock run to rule resources: the inputs the program passed,
  * and as outputs the inputs with the IDs the mocks made up. */
 export function policyResources(run: MockRun<unknown>, stack: string): EvaluatedResource[] {
+  const madeUp = madeUpUserIds(run);
   return run.registrations.map((registration) => ({
     type: registration.type,
     name: registration.name,
     urn: `urn:pulumi:${stack}::${PROJECT}::${registration.type}::${registration.name}`,
-    inputs: registration.inputs,
-    outputs: registration.state,
+    inputs: withoutMadeUpIds(registration.inputs, madeUp),
+    outputs: withoutMadeUpIds(registration.state, madeUp),
   }));
+}
+
+/** Object IDs the mocks made up for user principal names; Azure AD assigns the real ones. */
+function madeUpUserIds(run: MockRun<unknown>): Set<string> {
+  const ids = new Set<string>();
+  for (const invocation of run.invocations) {
+    if (invocation.token !== "azuread:index/getUsers:getUsers") continue;
+    for (const user of (invocation.result.users as { objectId: string }[] | undefined) ?? []) {
+      ids.add(user.objectId);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Marks made-up user object IDs in a grant's principals as unknown, as they are at preview, so a
+ * violation names the user principal name and never an ID that exists only offline.
+ */
+function withoutMadeUpIds(props: Record<string, unknown>, madeUp: Set<string>) {
+  if (madeUp.size === 0 || !Array.isArray(props.principals)) return props;
+  const principals = (props.principals as { objectId?: unknown }[]).map((principal) =>
+    typeof principal.objectId === "string" && madeUp.has(principal.objectId)
+      ? { ...principal, objectId: UNKNOWN }
+      : principal,
+  );
+  return { ...props, principals };
 }
 
 /** Checks the resources of one mock run against every rule. */
@@ -81,6 +110,12 @@ export async function checkGrantsFilePolicies(
     const run = await runWithMocks(() => declareSsoSetup(readStackSettings(), grants), {
       stack,
       config: stackConfig,
+    }).catch((error: unknown) => {
+      // A bad setting is reported with the stack file it is in, which the message cannot know.
+      if (stack && error instanceof StackSettingError) {
+        throw new StackSettingError(`Pulumi.${stack}.yaml: ${error.message}`);
+      }
+      throw error;
     });
     const found = checkPolicies(run, { ...options, stack: stack ?? "offline" });
     for (const violation of found) {

@@ -84,6 +84,12 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
         warnings.push(`${shown}: unknown setting ${key}.${hint}`);
       }
     }
+    if (SECRET_SETTINGS.has(key) && typeof value === "string" && value !== "") {
+      throw new StackSettingError(
+        `${shown}: ${key} is stored in clear text. Remove it from the file, rotate the token, and ` +
+          `set the new one encrypted with \`pulumi config set --secret ${key} <token>\`.`,
+      );
+    }
     if (value && typeof value === "object" && "secure" in value) {
       if (key.startsWith(`${PROJECT}:`) && !SECRET_SETTINGS.has(key)) {
         throw new StackSettingError(

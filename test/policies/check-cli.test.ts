@@ -54,7 +54,7 @@ describe("check command with the policy rules", () => {
     expect(lines(result.stderr)).toContain(
       "test/policies/fixtures/expired-exception.yaml: mandatory: no-individual-user-grants: " +
         'grant "visiting-researcher" must grant groups, not individual users, but grants user ' +
-        '1d5a38e6-99c7-409f-83a3-f208d21444b1 (erin.salo@contoso.com). Its exception ("Visiting ' +
+        'erin.salo@contoso.com (object ID not known until deployment). Its exception ("Visiting ' +
         'researcher until the group is created") expired on 2020-01-31. Grant a group instead, ' +
         "or renew the exception.",
     );
@@ -65,8 +65,8 @@ describe("check command with the policy rules", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(
       "test/policies/fixtures/active-exception.yaml: advisory: user-grant-exceptions: grant " +
-        '"visiting-researcher" grants user 1d5a38e6-99c7-409f-83a3-f208d21444b1 ' +
-        "(erin.salo@contoso.com) individually under an exception until 2999-12-31",
+        '"visiting-researcher" grants user erin.salo@contoso.com (object ID not known until ' +
+        "deployment) individually under an exception until 2999-12-31",
     );
     expect(result.stdout).toMatch(/policies ok \(0 mandatory, \d+ advisory\)/);
   });
