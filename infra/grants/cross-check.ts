@@ -149,20 +149,18 @@ function checkGrants(file: CrossCheckInput, declared: Declarations, report: Repo
         `grant "${grant.name ?? i}" has no groups and no users, so it matches nobody. Add groups.`,
       );
     }
-    if (declared.groupsKnown) {
-      const groups = grant.groups ?? [];
-      checkReferences(groups, declared.groups, groupSuggester, at("groups"), "group", report);
-    }
-    if (declared.teamsKnown) {
-      checkReferences(
-        grant.teams ?? [],
-        declared.teams,
-        teamSuggester,
-        at("teams"),
-        "team",
-        report,
-      );
-    }
+    // Duplicates are always reported. Unknown names only when every declared name is known,
+    // because a declaration the schema rejected would make each of its uses look unknown.
+    checkReferences(grant.groups ?? [], at("groups"), "group", report, {
+      declared: declared.groups,
+      suggester: groupSuggester,
+      complete: declared.groupsKnown,
+    });
+    checkReferences(grant.teams ?? [], at("teams"), "team", report, {
+      declared: declared.teams,
+      suggester: teamSuggester,
+      complete: declared.teamsKnown,
+    });
     checkPrincipals(grant.users ?? [], at("users"), "user", report);
     if (grant.exception?.expires !== undefined) {
       checkExpiry(grant.exception.expires, at("exception", "expires"), report);
@@ -214,11 +212,10 @@ function collectNames(
 
 function checkReferences(
   names: Entries,
-  declared: Map<string, YamlPath>,
-  suggester: NameSuggester,
   path: YamlPath,
   kind: string,
   report: Reporter,
+  declarations: { declared: Map<string, YamlPath>; suggester: NameSuggester; complete: boolean },
 ): void {
   const seen = new Set<string>();
   const section = kind === "group" ? "managedGroups or existingGroups" : "teams";
@@ -228,8 +225,8 @@ function checkReferences(
       report.error([...path, j], `${kind} "${name}" is listed twice. Remove the second entry.`);
     }
     seen.add(name);
-    if (!declared.has(name)) {
-      const hint = suggester.suggestion(name) || ` Declare it under ${section}.`;
+    if (declarations.complete && !declarations.declared.has(name)) {
+      const hint = declarations.suggester.suggestion(name) || ` Declare it under ${section}.`;
       report.error([...path, j], `unknown ${kind} "${name}".${hint}`);
     }
   });
