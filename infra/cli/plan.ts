@@ -43,7 +43,7 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
   const { file: grantsFile, source } = chooseGrantsPath(options.grantsFile, options.stack);
   config[`${PROJECT}:grantsFile`] = grantsFile;
 
-  const validation = validateGrantsFile(grantsFile, { source });
+  const validation = validateGrantsFile(displayPath(grantsFile), { source });
   for (const problem of validation.problems) {
     process.stderr.write(`${formatProblem(problem)}\n`);
   }
