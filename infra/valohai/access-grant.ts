@@ -110,6 +110,10 @@ export function createAccessGrantProvider(
         }
         throw error;
       }
+      if (!grant || typeof grant !== "object" || Array.isArray(grant)) {
+        const url = `${state.client().baseUrl}${accessGrantPath(id)}`;
+        throw new Error(`GET ${url} returned no access grant object; check valohai-sso:apiUrl.`);
+      }
       const inputs = inputsFromRemote(grant, props ?? ({} as AccessGrantOutputs));
       return { id, props: grantOutputs(inputs, id), inputs: inputs as AccessGrantOutputs };
     },
@@ -199,7 +203,7 @@ function inputsFromRemote(grant: AccessGrantBody, recorded: AccessGrantOutputs):
   const principalsById = new Map((recorded.principals ?? []).map((p) => [p.objectId, p]));
   const teamsById = new Map((recorded.teams ?? []).map((t) => [t.teamId, t]));
   return withoutUndefined({
-    // An organization this code cannot read keeps the recorded one, so that diff sees no change.
+    // An organization this code cannot read keeps the recorded one, so that diff reports no change.
     organizationId: (remote.organizationId ?? recorded.organizationId) as number,
     // NOTE: Valohai stores no kind for an object ID, so one added in Valohai's web app shows as
     // a group until the grants file names it.

@@ -73,7 +73,7 @@ export const DEFAULT_RETRY: RetryOptions = {
   maxTotalWaitMs: 120_000,
 };
 
-/** Pages that one listing may have; 1000 pages of 100 objects is far beyond any organization. */
+/** Pages that one listing may have: 1000 pages of 100 objects, far more than an organization has. */
 export const MAX_PAGES = 1000;
 
 const SAFE_TO_REPEAT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
@@ -385,8 +385,8 @@ export class ValohaiClient {
     const detail = describeErrorBody(text);
     if (status === 404 && !jsonBody) {
       return (
-        `${detail}. The answer is not JSON, so it did not come from Valohai's API and the URL ` +
-        "may be wrong: check valohai-sso:apiUrl or VALOHAI_API_URL."
+        `${detail}. The response is not JSON, so a proxy or another server sent it, not ` +
+        "Valohai's API, and the URL may be wrong: check valohai-sso:apiUrl or VALOHAI_API_URL."
       );
     }
     if (status === 401) {

@@ -72,7 +72,7 @@ export function objectIdOf(body: unknown): string | undefined {
   return undefined;
 }
 
-/** The remote fields of a grant body; `organizationId` is undefined when it names none. */
+/** Reads the remote fields of a grant body; `organizationId` is undefined when it names none. */
 export function accessGrantFieldsOf(
   body: AccessGrantBody,
 ): Omit<AccessGrantFields, "organizationId"> & { organizationId: number | undefined } {

@@ -105,6 +105,10 @@ export function createTeamProvider(
         }
         throw error;
       }
+      if (!team || typeof team !== "object" || Array.isArray(team)) {
+        const url = `${state.client().baseUrl}${teamPath(id)}`;
+        throw new Error(`GET ${url} returned no team object; check valohai-sso:apiUrl.`);
+      }
       // NOTE: an organization this code cannot read keeps the recorded one, because a missing
       // organizationId would make the next diff replace the team.
       const inputs: TeamInputs = withoutUndefined({
@@ -112,7 +116,8 @@ export function createTeamProvider(
         name: typeof team?.name === "string" ? team.name : (props?.name as string),
         adopt: props?.adopt,
       });
-      return { id, props: teamOutputs(inputs, team), inputs: inputs as TeamOutputs };
+      const outputs = teamOutputs(inputs, { ...team, id });
+      return { id, props: outputs, inputs: inputs as TeamOutputs };
     },
 
     async update(id, olds, news) {

@@ -30,7 +30,7 @@ async function failure(promise: Promise<unknown>): Promise<ValohaiApiError> {
   return error as ValohaiApiError;
 }
 
-/** Every text an error carries: message, URL, stack and the messages and stacks of its causes. */
+/** Joins every text an error carries: message, URL, stack and the messages and stacks of its causes. */
 function allText(error: unknown, depth = 0): string {
   if (depth > 6 || error === undefined || error === null) return "";
   if (!(error instanceof Error)) return String(error);

@@ -22,8 +22,8 @@ export interface ScriptedServer {
 }
 
 /**
- * Starts, for each test that calls it, a server on 127.0.0.1 with a random port that answers
- * from a function, for responses the fake Valohai server does not produce. Stops it after the test.
+ * Starts, for each test that calls it, a server on 127.0.0.1 with a random port that responds
+ * with what a function returns, for responses the fake Valohai server does not produce. Stops it after the test.
  */
 export function useScriptedServer(): (
   respond: (request: ScriptedRequest) => ScriptedResponse,
