@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseRetryAfter, ValohaiClient, type ClientOptions } from "../../infra/valohai/client";
+import {
+  MAX_PAGES,
+  parseRetryAfter,
+  ValohaiClient,
+  type ClientOptions,
+} from "../../infra/valohai/client";
 import { ValohaiApiError } from "../../infra/valohai/errors";
 import { ORGANIZATION, TOKEN, useFakeValohai } from "./helpers";
 import { useScriptedServer, type ScriptedResponse } from "./scripted-server";
@@ -70,6 +75,18 @@ describe("ValohaiClient paging limits", () => {
     expect(error.message).toContain("already fetched");
     expect(error.url).toBe(`${server.url}/api/v0/teams/?offset=1`);
     expect(server.requests).toHaveLength(3);
+  });
+
+  it("list stops after the page limit", async () => {
+    const server = await startServer((request) => {
+      const offset = Number(new URL(request.path, "http://unused").searchParams.get("offset") ?? 0);
+      return page([offset], `/api/v0/teams/?offset=${offset + 1}`);
+    });
+    const { client } = clientAt(server.url);
+    const error = await failure(client.list("teams/"));
+    expect(error.message).toContain(`more than ${MAX_PAGES} pages`);
+    expect(error.url).toBe(`${server.url}/api/v0/teams/?offset=${MAX_PAGES}`);
+    expect(server.requests).toHaveLength(MAX_PAGES);
   });
 
   it.each([
