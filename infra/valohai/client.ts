@@ -73,7 +73,10 @@ export const DEFAULT_RETRY: RetryOptions = {
   maxTotalWaitMs: 120_000,
 };
 
-/** Pages that one listing may have: 1000 pages of 100 objects, far more than an organization has. */
+/**
+ * Pages that one listing may have: 100,000 objects at 100 per page, an estimate well above the
+ * teams or grants of one organization.
+ */
 export const MAX_PAGES = 1000;
 
 const SAFE_TO_REPEAT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
@@ -210,9 +213,7 @@ export class ValohaiClient {
       if (objectIdOf(created.body) !== undefined) {
         return this.withId(url, created.status, created.body as T);
       }
-      const existing = await findExisting();
-      if (existing !== undefined) return this.withId(url, created.status, existing);
-      throw this.error(
+      const missingId = this.error(
         "POST",
         url,
         created.status,
@@ -220,6 +221,9 @@ export class ValohaiClient {
           "object was found. The create may have gone through: check Valohai for the object " +
           "before running again.",
       );
+      const existing = await this.findAfterFailedCreate(missingId, findExisting);
+      if (existing !== undefined) return this.withId(url, created.status, existing);
+      throw missingId;
     }
   }
 

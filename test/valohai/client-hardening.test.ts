@@ -263,6 +263,20 @@ describe("ValohaiClient create responses", () => {
     expect(lookups).toBe(1);
   });
 
+  it("2xx without id and failed lookup name both", async () => {
+    const server = await startServer(() => ({ status: 201, body: {} }));
+    const { client } = clientAt(server.url);
+    const error = await failure(
+      client.createOnce("teams/", body, async () => {
+        throw new Error("listing teams broke");
+      }),
+    );
+    expect(error.status).toBe(201);
+    expect(error.message).toContain("no object ID");
+    expect(error.message).toContain("may have gone through");
+    expect(error.message).toContain("listing teams broke");
+  });
+
   it("2xx without id returns the object found", async () => {
     const server = await startServer(() => ({ status: 201, body: {} }));
     const { client } = clientAt(server.url);
