@@ -39,6 +39,13 @@ function checkPrincipals(principals: unknown): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   principals.forEach((principal: unknown, index) => {
     if (!isKnown(principal)) return;
+    if (!principal || typeof principal !== "object") {
+      failures.push({
+        property: `principals[${index}]`,
+        reason: `each principal must be an object with objectId and kind, got ${JSON.stringify(principal)}`,
+      });
+      return;
+    }
     const { objectId, kind } = principal as { objectId?: unknown; kind?: unknown };
     if (isKnown(objectId) && !(typeof objectId === "string" && OBJECT_ID.test(objectId))) {
       failures.push({
@@ -68,6 +75,13 @@ function checkTeams(teams: unknown): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   teams.forEach((team: unknown, index) => {
     if (!isKnown(team)) return;
+    if (!team || typeof team !== "object") {
+      failures.push({
+        property: `teams[${index}]`,
+        reason: `each team must be an object with teamId and name, got ${JSON.stringify(team)}`,
+      });
+      return;
+    }
     const { teamId } = team as { teamId?: unknown };
     if (isKnown(teamId) && !(typeof teamId === "string" && teamId !== "")) {
       failures.push({

@@ -5,6 +5,7 @@ import {
   accessGrantFieldsOf,
   accessGrantPath,
   accessGrantRequestBody,
+  objectIdOf,
   organizationQuery,
   type AccessGrantBody,
   type AccessGrantFields,
@@ -17,12 +18,13 @@ import { ProviderState, type ClientTuning } from "./provider-settings";
  * Dynamic provider for Valohai access grants. Lifecycle methods and the calls they make:
  *   check   no HTTP: validates organizationId, principals and teams, tolerating unknown values
  *   diff    no HTTP: compares object IDs and team IDs as sets; a new organization replaces
- *   create  POST /api/v0/access-grants/; after a lost response,
+ *   create  POST /api/v0/access-grants/; after a lost response or a response without an ID,
  *           GET /api/v0/access-grants/?organization=<id> finds the grant by its object and team IDs
- *   read    GET /api/v0/access-grants/{id}/; 404 removes the grant from state
+ *   read    GET /api/v0/access-grants/{id}/; a JSON 404 removes the grant from state
  *   update  PUT /api/v0/access-grants/{id}/ with the full body; no request when only names,
  *           kinds, admin marks, grantName or exception changed, because Valohai stores none of them
- *   delete  DELETE /api/v0/access-grants/{id}/; 404 counts as deleted
+ *   delete  DELETE /api/v0/access-grants/{id}/; a JSON 404 counts as deleted
+ * A 404 that is not JSON comes from a proxy or a wrong apiUrl, so it fails instead.
  */
 
 export interface GrantPrincipal {
@@ -103,10 +105,14 @@ export function createAccessGrantProvider(
       try {
         grant = await state.client().get<AccessGrantBody>(accessGrantPath(id));
       } catch (error) {
-        if (error instanceof ValohaiApiError && error.status === 404) {
+        if (error instanceof ValohaiApiError && error.notFound) {
           return { id: "", props: {} as AccessGrantOutputs };
         }
         throw error;
+      }
+      if (!grant || typeof grant !== "object" || Array.isArray(grant)) {
+        const url = `${state.client().baseUrl}${accessGrantPath(id)}`;
+        throw new Error(`GET ${url} returned no access grant object; check valohai-sso:apiUrl.`);
       }
       const inputs = inputsFromRemote(grant, props ?? ({} as AccessGrantOutputs));
       return { id, props: grantOutputs(inputs, id), inputs: inputs as AccessGrantOutputs };
@@ -124,7 +130,7 @@ export function createAccessGrantProvider(
       try {
         await state.client().delete(accessGrantPath(id));
       } catch (error) {
-        if (!(error instanceof ValohaiApiError && error.status === 404)) throw error;
+        if (!(error instanceof ValohaiApiError && error.notFound)) throw error;
       }
     },
   };
@@ -134,10 +140,26 @@ export function createAccessGrantProvider(
     const grants = await state
       .client()
       .list<AccessGrantBody>(ACCESS_GRANTS_PATH, organizationQuery(fields.organizationId));
-    return grants.find((grant) => {
+    // The `organization` filter of the listing is assumed, so grants of other organizations are
+    // dropped here; a grant that names no organization is kept.
+    const matches = grants.filter((grant) => {
       const remote = accessGrantFieldsOf(grant);
-      return sameSet(remote.objectIds, fields.objectIds) && sameSet(remote.teamIds, fields.teamIds);
+      return (
+        (remote.organizationId === undefined || remote.organizationId === fields.organizationId) &&
+        sameSet(remote.objectIds, fields.objectIds) &&
+        sameSet(remote.teamIds, fields.teamIds)
+      );
     });
+    if (matches.length > 1) {
+      const ids = matches.map((grant) => objectIdOf(grant) ?? "(no ID)").join(", ");
+      throw new Error(
+        `found ${matches.length} Valohai access grants in organization ` +
+          `${fields.organizationId} with the same object IDs and teams (grant IDs ${ids}), so ` +
+          "this stack cannot tell which one it created. Delete the extra grants in Valohai, " +
+          "then run again.",
+      );
+    }
+    return matches[0];
   }
 }
 
@@ -151,25 +173,21 @@ function remoteFieldsOf(inputs: AccessGrantInputs): AccessGrantFields {
 
 /** Checks whether Valohai's copy would stay the same, also for states without principals or teams. */
 function sameRemoteFields(olds: AccessGrantInputs, news: AccessGrantInputs): boolean {
-  return (
-    sameSet(
-      (olds.principals ?? []).map((principal) => principal.objectId),
-      (news.principals ?? []).map((principal) => principal.objectId),
-    ) &&
-    sameSet(
-      (olds.teams ?? []).map((team) => team.teamId),
-      (news.teams ?? []).map((team) => team.teamId),
-    )
-  );
+  return sameSet(objectIdsOf(olds), objectIdsOf(news)) && sameSet(teamIdsOf(olds), teamIdsOf(news));
 }
+
+// `diff` may see null entries in a list, so these read them as undefined instead of throwing.
+const objectIdsOf = (inputs: AccessGrantInputs) =>
+  (inputs.principals ?? []).map((principal) => principal?.objectId);
+const teamIdsOf = (inputs: AccessGrantInputs) => (inputs.teams ?? []).map((team) => team?.teamId);
 
 /** Lists what the grant records beyond Valohai's fields, sorted, so that a rename is a change. */
 function describeLocally(inputs: AccessGrantInputs) {
   const principals = (inputs.principals ?? [])
-    .map((principal) => `${principal.objectId}|${principal.kind}|${principal.name ?? ""}`)
+    .map((principal) => `${principal?.objectId}|${principal?.kind}|${principal?.name ?? ""}`)
     .sort();
   const teams = (inputs.teams ?? [])
-    .map((team) => `${team.teamId}|${team.name}|${team.admin ?? false}`)
+    .map((team) => `${team?.teamId}|${team?.name}|${team?.admin ?? false}`)
     .sort();
   return {
     principals,
@@ -185,7 +203,8 @@ function inputsFromRemote(grant: AccessGrantBody, recorded: AccessGrantOutputs):
   const principalsById = new Map((recorded.principals ?? []).map((p) => [p.objectId, p]));
   const teamsById = new Map((recorded.teams ?? []).map((t) => [t.teamId, t]));
   return withoutUndefined({
-    organizationId: remote.organizationId,
+    // An organization this code cannot read keeps the recorded one, so that diff reports no change.
+    organizationId: (remote.organizationId ?? recorded.organizationId) as number,
     // NOTE: Valohai stores no kind for an object ID, so one added in Valohai's web app shows as
     // a group until the grants file names it.
     principals: remote.objectIds.map(

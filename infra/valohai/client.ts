@@ -1,5 +1,11 @@
-import { API_PREFIX } from "./contract";
-import { describeErrorBody, describeNetworkError, ValohaiApiError } from "./errors";
+import { API_PREFIX, objectIdOf } from "./contract";
+import {
+  describeErrorBody,
+  describeNetworkError,
+  redactedError,
+  redactSecret,
+  ValohaiApiError,
+} from "./errors";
 
 /**
  * A small client for Valohai's REST API, shared by the team and access-grant providers. It uses the
@@ -9,6 +15,7 @@ import { describeErrorBody, describeNetworkError, ValohaiApiError } from "./erro
  * (after `Retry-After` when given), and on 502, 503, 504, timeouts and connection errors when its
  * method is safe to repeat (GET, PUT, DELETE). A POST is repeated only after a 429, because a rate
  * limiter rejects a request before it is handled. `createOnce` covers the other failures of a create.
+ * The attempt limit and the limit on total waiting hold for one request, `createOnce` included.
  */
 
 export interface RetryOptions {
@@ -20,6 +27,11 @@ export interface RetryOptions {
   maxDelayMs: number;
   /** Upper bound of a wait that `Retry-After` requests, in milliseconds; default 60000. */
   maxRetryAfterMs: number;
+  /**
+   * Upper bound of all waits of one request in milliseconds, `Retry-After` included; default
+   * 120000. A request gives up with its last error rather than wait beyond it.
+   */
+  maxTotalWaitMs: number;
 }
 
 export interface ClientOptions {
@@ -58,9 +70,22 @@ export const DEFAULT_RETRY: RetryOptions = {
   baseDelayMs: 500,
   maxDelayMs: 20_000,
   maxRetryAfterMs: 60_000,
+  maxTotalWaitMs: 120_000,
 };
 
+/**
+ * Pages that one listing may have: 100,000 objects at 100 per page, an estimate well above the
+ * teams or grants of one organization.
+ */
+export const MAX_PAGES = 1000;
+
 const SAFE_TO_REPEAT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"];
+
+/** A successful response: its status and its parsed JSON body, undefined when it was empty. */
+interface Exchange<T> {
+  status: number;
+  body: T;
+}
 
 export class ValohaiClient {
   readonly baseUrl: string;
@@ -69,7 +94,9 @@ export class ValohaiClient {
   private readonly limiter: RequestLimiter;
 
   constructor(private readonly options: ClientOptions) {
-    this.baseUrl = new URL(API_PREFIX, options.apiUrl).toString();
+    // A relative prefix keeps a path in apiUrl, such as https://example.com/valohai/.
+    const root = options.apiUrl.endsWith("/") ? options.apiUrl : `${options.apiUrl}/`;
+    this.baseUrl = new URL(API_PREFIX.replace(/^\//, ""), root).toString();
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.limiter = processLimiter(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
@@ -91,67 +118,172 @@ export class ValohaiClient {
     await this.request<void>("DELETE", path);
   }
 
-  /** Fetches every page of a limit/offset listing by following `next`. */
+  /**
+   * Fetches every page of a limit/offset listing by following `next`. Fails when a `next` link
+   * repeats a page already fetched or the listing exceeds MAX_PAGES, so paging always ends.
+   */
   async list<T>(path: string, query: Record<string, string | number> = {}): Promise<T[]> {
     const results: T[] = [];
+    const fetched = new Set<string>();
     let url: string | null = this.url(path, { limit: 100, ...query });
+    let status = 200;
     while (url) {
-      const page: Page<T> = await this.request<Page<T>>("GET", url);
-      results.push(...page.results);
-      url = page.next && this.onApiHost(page.next);
+      if (fetched.has(url)) {
+        throw this.error(
+          "GET",
+          url,
+          status,
+          "the listing's next link points to a page already fetched, so paging would never end",
+        );
+      }
+      if (fetched.size >= MAX_PAGES) {
+        throw this.error(
+          "GET",
+          url,
+          status,
+          `the listing has more than ${MAX_PAGES} pages, so paging stopped`,
+        );
+      }
+      fetched.add(url);
+      const page: Exchange<unknown> = await this.exchange<unknown>("GET", url);
+      status = page.status;
+      const { items, next }: { items: T[]; next: string | null } = this.pageOf<T>(url, page);
+      results.push(...items);
+      url = next === null ? null : this.onApiHost(next);
     }
     return results;
   }
 
-  /**
-   * Moves a `next` link onto the configured API host. A server behind a proxy may name its
-   * internal host there, and the token must go to no host but the configured one.
-   */
-  private onApiHost(link: string): string {
-    const parsed = new URL(link, this.baseUrl);
-    return new URL(`${parsed.pathname}${parsed.search}`, this.baseUrl).toString();
+  /** Checks that a page of a listing has a `results` list. */
+  private pageOf<T>(url: string, page: Exchange<unknown>): { items: T[]; next: string | null } {
+    const body = page.body as Partial<Page<T>> | null | undefined;
+    if (!body || typeof body !== "object" || !Array.isArray(body.results)) {
+      const detail = `expected a listing with a "results" list, got ${describeShape(page.body)}`;
+      throw this.error("GET", url, page.status, detail);
+    }
+    const next = typeof body.next === "string" && body.next !== "" ? body.next : null;
+    return { items: body.results, next };
   }
 
   /**
-   * Creates an object with POST without making a second one. When a POST fails in a way that
-   * leaves its outcome unknown (no response, 500, 502, 504), `findExisting` looks for the object
-   * first. A transient failure (429, 502, 503, 504, no response) then repeats the POST with backoff.
+   * Moves a `next` link onto the configured API host. A server behind a proxy may name its
+   * internal host there, and the token must go to no host but the configured one. A link without
+   * the path prefix of apiUrl gets it back.
    */
-  async createOnce<T>(
+  private onApiHost(link: string): string {
+    const parsed = new URL(link, this.baseUrl);
+    const base = new URL(this.baseUrl);
+    let path = parsed.pathname;
+    if (!path.startsWith(base.pathname) && path.startsWith(API_PREFIX)) {
+      path = `${base.pathname}${path.slice(API_PREFIX.length)}`;
+    }
+    return new URL(`${path}${parsed.search}`, base.origin).toString();
+  }
+
+  /**
+   * Creates an object with POST without making a second one, and returns it with its `id` as a
+   * string. When a POST fails in a way that leaves its outcome unknown (no response, 500, 502,
+   * 504), `findExisting` looks for the object first. A transient failure (429, 502, 503, 504, no
+   * response) then repeats the POST with backoff, within the same attempt limit as any request. A
+   * success without an object ID also goes to `findExisting`.
+   */
+  async createOnce<T extends object>(
     path: string,
     body: unknown,
     findExisting: () => Promise<T | undefined>,
-  ): Promise<T> {
+  ): Promise<T & { id: string }> {
+    const url = this.url(path);
+    let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
+      let created: Exchange<unknown>;
       try {
-        return await this.post<T>(path, body);
+        created = await this.limiter.run(() => this.attempt<unknown>("POST", url, body));
       } catch (error) {
         if (!(error instanceof ValohaiApiError)) throw error;
         if (error.outcomeUnknown) {
-          const existing = await findExisting();
-          if (existing !== undefined) return existing;
+          const existing = await this.findAfterFailedCreate(error, findExisting);
+          if (existing !== undefined) return this.withId(url, error.status, existing);
         }
-        if (!error.transient || attempt >= this.retry.maxAttempts) throw error;
-        await this.pause(this.backoffMs(attempt));
+        const delayMs = this.retryDelayMs("POST", error, attempt, waitedMs, true);
+        if (delayMs === undefined) throw error;
+        waitedMs += delayMs;
+        await this.pause(delayMs);
+        continue;
       }
+      if (objectIdOf(created.body) !== undefined) {
+        return this.withId(url, created.status, created.body as T);
+      }
+      const missingId = this.error(
+        "POST",
+        url,
+        created.status,
+        `the response has no object ID (got ${describeShape(created.body)}), and no matching ` +
+          "object was found. The create may have gone through: check Valohai for the object " +
+          "before running again.",
+      );
+      const existing = await this.findAfterFailedCreate(missingId, findExisting);
+      if (existing !== undefined) return this.withId(url, created.status, existing);
+      throw missingId;
     }
+  }
+
+  /** Runs the lookup after a create with an unknown outcome, naming both failures if it fails. */
+  private async findAfterFailedCreate<T>(
+    createError: ValohaiApiError,
+    findExisting: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    try {
+      return await findExisting();
+    } catch (lookupError) {
+      const lookupMessage =
+        lookupError instanceof Error ? lookupError.message : String(lookupError);
+      throw new ValohaiApiError(
+        createError.method,
+        createError.url,
+        createError.status,
+        `the create may have gone through, because its outcome is unknown ` +
+          `(${createError.message}), and looking for the object afterwards failed ` +
+          `(${lookupMessage}). Check Valohai for the object before running again.`,
+        { cause: new AggregateError([createError, lookupError], "create and lookup failed") },
+      );
+    }
+  }
+
+  /** Returns the object with its `id` as a string, or fails when it has none. */
+  private withId<T extends object>(url: string, status: number | undefined, object: T) {
+    const id = objectIdOf(object);
+    if (id === undefined) {
+      const detail = `the created object has no ID (got ${describeShape(object)})`;
+      throw this.error("POST", url, status, detail);
+    }
+    return { ...object, id };
   }
 
   /** Sends one request; `path` is relative to /api/v0/ or an absolute URL from a `next` link. */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, options)).body;
+  }
+
+  private async exchange<T>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<Exchange<T>> {
     const url = /^https?:\/\//.test(path) ? path : this.url(path, options.query);
+    let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.limiter.run(() => this.attempt<T>(method, url, options.body));
       } catch (error) {
-        const delayMs = this.retryDelayMs(method, error, attempt);
+        const delayMs = this.retryDelayMs(method, error, attempt, waitedMs, false);
         if (delayMs === undefined) throw error;
+        waitedMs += delayMs;
         await this.pause(delayMs);
       }
     }
   }
 
-  private async attempt<T>(method: string, url: string, body: unknown): Promise<T> {
+  private async attempt<T>(method: string, url: string, body: unknown): Promise<Exchange<T>> {
     const headers: Record<string, string> = {
       Accept: "application/json",
       Authorization: `Token ${this.options.token}`,
@@ -170,38 +302,67 @@ export class ValohaiClient {
       });
       text = await response.text();
     } catch (error) {
-      const message = this.redact(describeNetworkError(error, this.timeoutMs));
-      throw new ValohaiApiError(method, url, undefined, message, { cause: error });
+      const message = describeNetworkError(error, this.timeoutMs);
+      throw this.error(method, url, undefined, message, { cause: error });
     }
+    // Redacted before any excerpt is cut from it, so no part of the token survives a cut.
+    const safeText = this.redact(text);
+    const parsed = parseJson(safeText);
     if (!response.ok) {
-      throw new ValohaiApiError(
+      const jsonBody = parsed !== NOT_JSON;
+      throw this.error(
         method,
         url,
         response.status,
-        this.redact(this.describeFailure(response.status, text)),
-        { retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) },
+        this.describeFailure(response.status, safeText, jsonBody),
+        {
+          retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+          jsonBody,
+        },
       );
     }
-    if (!text) return undefined as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch (error) {
-      const detail = `expected a JSON body, got ${describeErrorBody(text)}`;
-      throw new ValohaiApiError(method, url, response.status, this.redact(detail), {
-        cause: error,
-      });
+    if (!text) return { status: response.status, body: undefined as T };
+    if (parsed === NOT_JSON) {
+      // The parser's own error is left out, because its message quotes the body.
+      const detail = `expected a JSON body, got ${describeErrorBody(safeText)}`;
+      throw this.error(method, url, response.status, detail);
     }
+    return { status: response.status, body: parsed as T };
+  }
+
+  /** Builds an error with the token removed from its URL, message and causes. */
+  private error(
+    method: string,
+    url: string,
+    status: number | undefined,
+    message: string,
+    options: { cause?: unknown; retryAfterMs?: number; jsonBody?: boolean } = {},
+  ): ValohaiApiError {
+    const cause =
+      options.cause === undefined ? undefined : redactedError(options.cause, this.options.token);
+    return new ValohaiApiError(method, this.redact(url), status, this.redact(message), {
+      ...options,
+      cause,
+    });
   }
 
   /** The wait before the next attempt, or undefined when the error must reach the caller. */
-  private retryDelayMs(method: string, error: unknown, attempt: number): number | undefined {
+  private retryDelayMs(
+    method: string,
+    error: unknown,
+    attempt: number,
+    waitedMs: number,
+    repeatable: boolean,
+  ): number | undefined {
     if (!(error instanceof ValohaiApiError) || !error.transient) return undefined;
     if (attempt >= this.retry.maxAttempts) return undefined;
-    if (error.status !== 429 && !SAFE_TO_REPEAT.includes(method)) return undefined;
-    if (error.retryAfterMs !== undefined) {
-      return Math.min(error.retryAfterMs, this.retry.maxRetryAfterMs);
-    }
-    return this.backoffMs(attempt);
+    if (!repeatable && error.status !== 429 && !SAFE_TO_REPEAT.includes(method)) return undefined;
+    const delayMs =
+      error.retryAfterMs === undefined
+        ? this.backoffMs(attempt)
+        : Math.min(error.retryAfterMs, this.retry.maxRetryAfterMs);
+    if (waitedMs + delayMs > this.retry.maxTotalWaitMs) return undefined;
+    return delayMs;
   }
 
   /** Exponential backoff with jitter: between half and all of base * 2^(attempt - 1), capped. */
@@ -224,8 +385,14 @@ export class ValohaiClient {
     return url.toString();
   }
 
-  private describeFailure(status: number, text: string): string {
+  private describeFailure(status: number, text: string, jsonBody: boolean): string {
     const detail = describeErrorBody(text);
+    if (status === 404 && !jsonBody) {
+      return (
+        `${detail}. The response is not JSON, so a proxy or another server sent it, not ` +
+        "Valohai's API, and the URL may be wrong: check valohai-sso:apiUrl or VALOHAI_API_URL."
+      );
+    }
     if (status === 401) {
       const source = this.options.tokenSource ?? "the Valohai API token setting";
       return `Valohai rejected the API token (${detail}). Set a valid token in ${source}.`;
@@ -241,16 +408,41 @@ export class ValohaiClient {
 
   /** Removes the token from text that a server or the network stack produced. */
   private redact(text: string): string {
-    const token = this.options.token;
-    return token ? text.split(token).join("[redacted]") : text;
+    return redactSecret(text, this.options.token);
   }
 }
 
-/** Reads `Retry-After` as seconds or as an HTTP date, in milliseconds from now. */
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** Names the shape of a response body for an error message, without quoting its values. */
+function describeShape(body: unknown): string {
+  if (body === undefined) return "an empty body";
+  if (body === null) return "null";
+  if (Array.isArray(body)) return `a list of ${body.length} items`;
+  if (typeof body !== "object") return `a ${typeof body}`;
+  const fields = Object.keys(body);
+  return fields.length === 0 ? "an empty object" : `an object with fields ${fields.join(", ")}`;
+}
+
+/**
+ * Reads `Retry-After` as a non-negative number of seconds (fractions allowed) or as an HTTP date,
+ * in milliseconds from now. Any other value, such as "-5", returns undefined.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === "") return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
+  const trimmed = value?.trim();
+  if (!trimmed) return undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // Every HTTP date form starts with a day name, and Date.parse reads "-5" as a year.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }

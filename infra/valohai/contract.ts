@@ -20,18 +20,21 @@ export const accessGrantPath = (grantId: string) =>
 /** Query that narrows a team or access-grant listing to one organization. */
 export const organizationQuery = (organizationId: number) => ({ organization: organizationId });
 
-/** A team as Valohai returns it; `organization` is an int on create and an object on get. */
+/**
+ * A team as Valohai returns it; `organization` is an int on create and an object on get. Read
+ * the organization with `organizationIdOf`, which also copes with other shapes.
+ */
 export interface TeamBody {
   id: string;
   name: string;
   url?: string;
-  organization: number | { id: number; name?: string; username?: string };
+  organization?: unknown;
 }
 
 /** An access grant as this project assumes Valohai returns it. */
 export interface AccessGrantBody {
   id: string;
-  organization: number | { id: number };
+  organization?: unknown;
   grant_ids: string[];
   teams: string[];
   url?: string;
@@ -44,16 +47,45 @@ export interface AccessGrantFields {
   teamIds: string[];
 }
 
-export function organizationIdOf(body: { organization: TeamBody["organization"] }): number {
-  return typeof body.organization === "number" ? body.organization : body.organization.id;
+/**
+ * Reads the organization ID of a team or grant: an integer, a string of digits, or an object
+ * with either as `id`. Returns undefined for any other shape, such as null or `{ name }`.
+ */
+export function organizationIdOf(body: unknown): number | undefined {
+  if (!body || typeof body !== "object") return undefined;
+  const organization = (body as { organization?: unknown }).organization;
+  const value =
+    organization && typeof organization === "object"
+      ? (organization as { id?: unknown }).id
+      : organization;
+  if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
+  if (typeof value === "string" && /^[1-9]\d*$/.test(value)) return Number(value);
+  return undefined;
 }
 
-export function accessGrantFieldsOf(body: AccessGrantBody): AccessGrantFields {
+/** Reads an object's `id` as a string; a number becomes its digits. Undefined when missing. */
+export function objectIdOf(body: unknown): string | undefined {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return undefined;
+  const id = (body as { id?: unknown }).id;
+  if (typeof id === "string" && id !== "") return id;
+  if (typeof id === "number" && Number.isFinite(id)) return String(id);
+  return undefined;
+}
+
+/** Reads the remote fields of a grant body; `organizationId` is undefined when it names none. */
+export function accessGrantFieldsOf(
+  body: AccessGrantBody,
+): Omit<AccessGrantFields, "organizationId"> & { organizationId: number | undefined } {
   return {
     organizationId: organizationIdOf(body),
-    objectIds: body.grant_ids ?? [],
-    teamIds: body.teams ?? [],
+    objectIds: stringList(body.grant_ids),
+    teamIds: stringList(body.teams),
   };
+}
+
+function stringList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item) => typeof item === "string" || typeof item === "number").map(String);
 }
 
 export function accessGrantRequestBody(fields: AccessGrantFields) {

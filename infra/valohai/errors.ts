@@ -2,13 +2,15 @@
 export class ValohaiApiError extends Error {
   /** The wait that the response's `Retry-After` header requested, in milliseconds. */
   readonly retryAfterMs?: number;
+  /** Whether the error response had a JSON body, as Valohai's API sends. */
+  readonly jsonBody: boolean;
 
   constructor(
     readonly method: string,
     readonly url: string,
     readonly status: number | undefined,
     message: string,
-    options: { cause?: unknown; retryAfterMs?: number } = {},
+    options: { cause?: unknown; retryAfterMs?: number; jsonBody?: boolean } = {},
   ) {
     const text = `${method} ${url} failed${status === undefined ? "" : ` with HTTP ${status}`}: ${message}`;
     super(text, { cause: options.cause });
@@ -18,6 +20,15 @@ export class ValohaiApiError extends Error {
     if (options.cause !== undefined) this.cause = options.cause;
     this.name = "ValohaiApiError";
     this.retryAfterMs = options.retryAfterMs;
+    this.jsonBody = options.jsonBody ?? false;
+  }
+
+  /**
+   * Whether Valohai's API reported that the object does not exist: a 404 with a JSON body. A 404
+   * page in HTML or plain text comes from a proxy or a wrong URL and tells nothing about the object.
+   */
+  get notFound(): boolean {
+    return this.status === 404 && this.jsonBody;
   }
 
   /** Whether the same request may succeed later: 429, 502, 503, 504 or no HTTP response. */
@@ -91,4 +102,30 @@ export function describeNetworkError(error: unknown, timeoutMs: number): string 
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const detail = [cause?.message, cause?.code && `(${cause.code})`].filter(Boolean).join(" ");
   return `no response, the connection failed: ${detail || String(error)}`;
+}
+
+/** Replaces a secret in text, both as written and as encoded in a URL, with "[redacted]". */
+export function redactSecret(text: string, secret: string): string {
+  if (!secret) return text;
+  const forms = [...new Set([secret, encodeURIComponent(secret)])];
+  return forms.reduce((result, form) => result.split(form).join("[redacted]"), text);
+}
+
+/**
+ * Copies an error and its causes with a secret removed from every message and stack, so that an
+ * error kept as `cause` cannot leak it. Only the name, message, stack and `code` carry over.
+ */
+export function redactedError(error: unknown, secret: string, depth = 0): unknown {
+  if (!(error instanceof Error)) {
+    return typeof error === "string" ? redactSecret(error, secret) : error;
+  }
+  const copy = new Error(redactSecret(error.message, secret));
+  copy.name = error.name;
+  copy.stack = error.stack === undefined ? undefined : redactSecret(error.stack, secret);
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) (copy as { code?: unknown }).code = code;
+  if (error.cause !== undefined && depth < 5) {
+    copy.cause = redactedError(error.cause, secret, depth + 1);
+  }
+  return copy;
 }

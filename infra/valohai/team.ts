@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ValohaiApiError } from "./errors";
 import {
+  objectIdOf,
   organizationIdOf,
   organizationQuery,
   teamPath,
@@ -17,11 +18,12 @@ import { ProviderState, type ClientTuning } from "./provider-settings";
  *   check   no HTTP: validates organizationId, name and adopt, tolerating unknown values
  *   diff    no HTTP: a new name updates in place, a new organization replaces (delete first,
  *           because team names are unique within an organization)
- *   create  POST /api/v0/teams/; after a lost response, or when the name is taken,
- *           GET /api/v0/teams/?organization=<id> finds the team by name
- *   read    GET /api/v0/teams/{id}/; 404 removes the team from state
+ *   create  POST /api/v0/teams/; after a lost response, a response without an ID, or when the
+ *           name is taken, GET /api/v0/teams/?organization=<id> finds the team by name
+ *   read    GET /api/v0/teams/{id}/; a JSON 404 removes the team from state
  *   update  PUT /api/v0/teams/{id}/ with the new name; no request when only `adopt` changed
- *   delete  DELETE /api/v0/teams/{id}/; 404 counts as deleted
+ *   delete  DELETE /api/v0/teams/{id}/; a JSON 404 counts as deleted
+ * A 404 that is not JSON comes from a proxy or a wrong apiUrl, so it fails instead.
  */
 
 export interface TeamInputs {
@@ -83,7 +85,14 @@ export function createTeamProvider(
         if (!inputs.adopt) throw teamExistsError(inputs, existing);
         team = existing;
       }
-      return { id: team.id, outs: teamOutputs(inputs, team) };
+      const id = objectIdOf(team);
+      if (id === undefined) {
+        throw new Error(
+          `the Valohai team "${inputs.name}" in organization ${inputs.organizationId} came back ` +
+            "without an ID, so this stack cannot manage it.",
+        );
+      }
+      return { id, outs: teamOutputs(inputs, { ...team, id }) };
     },
 
     async read(id, props) {
@@ -91,17 +100,24 @@ export function createTeamProvider(
       try {
         team = await state.client().get<TeamBody>(teamPath(id));
       } catch (error) {
-        if (error instanceof ValohaiApiError && error.status === 404) {
+        if (error instanceof ValohaiApiError && error.notFound) {
           return { id: "", props: {} as TeamOutputs };
         }
         throw error;
       }
+      if (!team || typeof team !== "object" || Array.isArray(team)) {
+        const url = `${state.client().baseUrl}${teamPath(id)}`;
+        throw new Error(`GET ${url} returned no team object; check valohai-sso:apiUrl.`);
+      }
+      // NOTE: an organization this code cannot read keeps the recorded one, because a missing
+      // organizationId would make the next diff replace the team.
       const inputs: TeamInputs = withoutUndefined({
-        organizationId: organizationIdOf(team),
-        name: team.name,
+        organizationId: (organizationIdOf(team) ?? props?.organizationId) as number,
+        name: typeof team?.name === "string" ? team.name : (props?.name as string),
         adopt: props?.adopt,
       });
-      return { id, props: teamOutputs(inputs, team), inputs: inputs as TeamOutputs };
+      const outputs = teamOutputs(inputs, { ...team, id });
+      return { id, props: outputs, inputs: inputs as TeamOutputs };
     },
 
     async update(id, olds, news) {
@@ -116,7 +132,7 @@ export function createTeamProvider(
       try {
         await state.client().delete(teamPath(id));
       } catch (error) {
-        if (!(error instanceof ValohaiApiError && error.status === 404)) throw error;
+        if (!(error instanceof ValohaiApiError && error.notFound)) throw error;
       }
     },
   };
@@ -128,7 +144,23 @@ export function createTeamProvider(
     const teams = await state
       .client()
       .list<TeamBody>(TEAMS_PATH, organizationQuery(organizationId));
-    return teams.find((team) => team.name === name);
+    // The `organization` filter of the listing is assumed, so items of other organizations are
+    // dropped here; an item that names no organization is kept.
+    const matches = teams.filter((team) => {
+      const teamOrganization = organizationIdOf(team);
+      const sameOrganization =
+        teamOrganization === undefined || teamOrganization === organizationId;
+      return sameOrganization && team?.name === name;
+    });
+    if (matches.length > 1) {
+      const ids = matches.map((team) => objectIdOf(team) ?? "(no ID)").join(", ");
+      throw new Error(
+        `found ${matches.length} Valohai teams named "${name}" in organization ` +
+          `${organizationId} (team IDs ${ids}), so this stack cannot tell which one is its ` +
+          "team. Delete or rename the extra teams in Valohai, then run again.",
+      );
+    }
+    return matches[0];
   }
 }
 
@@ -176,7 +208,7 @@ function teamOutputs(inputs: TeamInputs, team: Partial<TeamBody> & { id: string 
     name: inputs.name,
     adopt: inputs.adopt,
     teamId: team.id,
-    url: team.url ?? "",
+    url: typeof team.url === "string" ? team.url : "",
   });
 }
 
