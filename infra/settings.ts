@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readAzureAdSettings, type AzureAdSettings } from "./azuread/settings";
 import { StackSettingError } from "./settings-error";
+import { checkApiUrl, timeoutSeconds } from "./valohai/provider-settings";
 
 /** The stack settings the program reads, under the `valohai-sso:` namespace, with defaults. */
 export interface StackSettings extends AzureAdSettings {
@@ -28,6 +29,7 @@ export const CALLBACK_PATH = "/accounts/azure/callback/";
 export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSettings {
   const valohaiUrl = config.get("valohaiUrl") ?? DEFAULT_VALOHAI_URL;
   redirectUriFor(valohaiUrl);
+  checkProviderSettings(config);
   return {
     displayName: readDisplayName(config),
     valohaiUrl,
@@ -47,6 +49,21 @@ function readDisplayName(config: pulumi.Config): string {
     );
   }
   return name;
+}
+
+/**
+ * Checks the settings only the providers read, so that a bad API URL or timeout stops the program
+ * (and the offline plan) instead of the first request at pulumi up.
+ */
+function checkProviderSettings(config: pulumi.Config): void {
+  try {
+    const apiUrl = config.get("apiUrl");
+    if (apiUrl !== undefined) checkApiUrl(apiUrl);
+    const timeout = config.get("apiTimeoutSeconds");
+    if (timeout !== undefined) timeoutSeconds(timeout);
+  } catch (error) {
+    throw new StackSettingError((error as Error).message);
+  }
 }
 
 function readAccessGrantsMode(config: pulumi.Config): AccessGrantsMode {

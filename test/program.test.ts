@@ -149,6 +149,18 @@ describe("program settings", () => {
     ).rejects.toThrow(/only https redirect URIs/);
   });
 
+  it("rejects a plain http API URL before any request", async () => {
+    await expect(
+      runProgram(undefined, { "valohai-sso:apiUrl": "http://valohai.example.com" }),
+    ).rejects.toThrow(/plain http would send the API token unencrypted/);
+  });
+
+  it("rejects an API timeout out of range", async () => {
+    await expect(
+      runProgram(undefined, { "valohai-sso:apiTimeoutSeconds": "1e12" }),
+    ).rejects.toThrow(/valohai-sso:apiTimeoutSeconds: expected seconds from 1 to 3600/);
+  });
+
   it("takes the display name from stack config", async () => {
     const run = await runProgram(undefined, { "valohai-sso:displayName": "Valohai (staging)" });
     expect(ofType(run, TYPES.application)[0].inputs.displayName).toBe("Valohai (staging)");

@@ -51,21 +51,40 @@ export function resolveProviderSettings(
       organization === undefined
         ? undefined
         : positiveNumber(organization, "valohai-sso:organizationId", true),
-    timeoutMs:
-      timeout === undefined
-        ? DEFAULT_TIMEOUT_MS
-        : positiveNumber(timeout, "valohai-sso:apiTimeoutSeconds", false) * 1000,
+    timeoutMs: timeout === undefined ? DEFAULT_TIMEOUT_MS : timeoutSeconds(timeout) * 1000,
   };
 }
 
-function checkApiUrl(apiUrl: string): string {
+export function checkApiUrl(apiUrl: string): string {
   if (!/^https?:\/\/[^/]/.test(apiUrl)) {
     throw new Error(
       `invalid Valohai API URL "${apiUrl}" in valohai-sso:apiUrl or VALOHAI_API_URL: ` +
         "expected the URL of the Valohai host, such as https://app.valohai.com.",
     );
   }
+  // The token travels in a header, so plain http is accepted only on this machine.
+  const host = new URL(apiUrl).hostname;
+  if (apiUrl.startsWith("http:") && !["localhost", "127.0.0.1", "[::1]"].includes(host)) {
+    throw new Error(
+      `invalid Valohai API URL "${apiUrl}" in valohai-sso:apiUrl or VALOHAI_API_URL: plain http ` +
+        "would send the API token unencrypted. Use the https URL of the Valohai host.",
+    );
+  }
   return apiUrl;
+}
+
+/** Upper bound of valohai-sso:apiTimeoutSeconds; a longer wait means a stuck request anyway. */
+const MAX_TIMEOUT_SECONDS = 3600;
+
+export function timeoutSeconds(raw: string): number {
+  const value = positiveNumber(raw, "valohai-sso:apiTimeoutSeconds", false);
+  if (value < 1 || value > MAX_TIMEOUT_SECONDS) {
+    throw new Error(
+      `invalid value "${raw}" for valohai-sso:apiTimeoutSeconds: expected seconds from 1 to ` +
+        `${MAX_TIMEOUT_SECONDS}.`,
+    );
+  }
+  return value;
 }
 
 function positiveNumber(raw: string, setting: string, integer: boolean): number {

@@ -69,4 +69,26 @@ describe("resolveProviderSettings", () => {
       ),
     ).toThrow('invalid Valohai API URL "app.valohai.com"');
   });
+
+  it("rejects plain http to another host", () => {
+    const settings = {
+      "valohai-sso:apiToken": "t",
+      "valohai-sso:apiUrl": "http://valohai.example",
+    };
+    expect(() => resolveProviderSettings(config(settings), {})).toThrow(
+      /plain http would send the API token unencrypted/,
+    );
+  });
+
+  it("accepts plain http on this machine", () => {
+    const settings = { "valohai-sso:apiToken": "t", "valohai-sso:apiUrl": "http://127.0.0.1:8080" };
+    expect(resolveProviderSettings(config(settings), {}).apiUrl).toBe("http://127.0.0.1:8080");
+  });
+
+  it.each(["0.0001", "1e12", "Infinity", "abc"])("rejects the timeout %s", (value) => {
+    const settings = { "valohai-sso:apiToken": "t", "valohai-sso:apiTimeoutSeconds": value };
+    expect(() => resolveProviderSettings(config(settings), {})).toThrow(
+      /valohai-sso:apiTimeoutSeconds/,
+    );
+  });
 });
