@@ -32,7 +32,13 @@ export function code(value: string): string {
  * line, never at its start, so characters that matter only there (`#`, `-`, `+`) stay as they are.
  */
 export function escapeText(value: string): string {
-  return value.replace(/\s+/g, " ").replace(/[\\`*_[\]<>&~]/g, (char) => `\\${char}`);
+  return (
+    value
+      .replace(/\s+/g, " ")
+      .replace(/[\\`*_[\]<>&~]/g, (char) => `\\${char}`)
+      // An entity shows "@" without the mention that would notify a user or team.
+      .replace(/@/g, "&#64;")
+  );
 }
 
 /** Lists values as comma-separated code spans, or a dash when there are none. */

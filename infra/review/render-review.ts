@@ -154,7 +154,7 @@ export function massRemovalWarning(
   if (base === 0 || removed === 0) return undefined;
   if (head === 0) {
     return (
-      `**Mass removal.** This change removes all ${count(base, "grant")}. Nobody will be able ` +
+      `**Mass removal.** This change removes ${base === 1 ? "the only grant" : `all ${count(base, "grant")}`}. Nobody will be able ` +
       "to sign in to Valohai through Azure AD after it is applied."
     );
   }
@@ -163,7 +163,7 @@ export function massRemovalWarning(
   return (
     `**Mass removal.** This change removes ${removed} of ${count(base, "grant")} ` +
     `(${Math.round(share * 100)}%), more than the ${Math.round(maxShare * 100)}% limit of this ` +
-    "review. Everyone who matched only those grants can no longer sign in."
+    "review. A renamed grant counts as removed; the Sign-in section lists who actually loses access."
   );
 }
 
