@@ -6,12 +6,14 @@ import {
   type PolicyPackConfig,
   type Violation,
 } from "../../policies/evaluate";
+import { RULES } from "../../policies/rules";
+import { suggestion } from "../grants/problems";
 import type { GrantsFile } from "../grants/schema";
 import { declareSsoSetup } from "../program";
 import { DEFAULT_GRANTS_FILE, PROJECT, readStackSettings } from "../settings";
-import { runWithMocks, type MockRun } from "./mock-runtime";
 import { StackSettingError } from "../settings-error";
 import { UNKNOWN } from "../valohai/inputs";
+import { runWithMocks, type MockRun } from "./mock-runtime";
 import { readStackConfig } from "./stack-config";
 
 /**
@@ -216,8 +218,53 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
           `use one of ${LEVELS.join(", ")}.`,
       );
     }
+    checkPolicySettings(file, policy, entry);
   }
   return parsed as PolicyPackConfig;
+}
+
+/**
+ * Checks a policy's entry against the settings the rule declares, as the engine checks the pack's
+ * config schema: a misspelled policy or setting, or a value of the wrong type, would otherwise
+ * switch a check off without a word.
+ */
+function checkPolicySettings(file: string, policy: string, entry: unknown): void {
+  if (policy === "all") return;
+  const rule = RULES.find((candidate) => candidate.name === policy);
+  if (!rule) {
+    const hint =
+      suggestion(
+        policy,
+        RULES.map((candidate) => candidate.name),
+      ) || "";
+    throw new Error(`invalid policy config ${file}: unknown policy "${policy}".${hint}`);
+  }
+  if (typeof entry !== "object" || entry === null) return;
+  for (const [key, value] of Object.entries(entry)) {
+    if (key === "enforcementLevel") continue;
+    const setting = rule.settings?.[key];
+    if (!setting) {
+      const known = Object.keys(rule.settings ?? {});
+      throw new Error(
+        `invalid policy config ${file}: "${policy}" has no setting "${key}"` +
+          (known.length > 0 ? `; its settings are ${known.join(", ")}.` : "."),
+      );
+    }
+    const valid =
+      setting.type === "integer"
+        ? Number.isInteger(value) &&
+          (setting.minimum === undefined || (value as number) >= setting.minimum)
+        : typeof value === "string";
+    if (!valid) {
+      const expected =
+        setting.type === "integer"
+          ? `an integer${setting.minimum === undefined ? "" : ` of at least ${setting.minimum}`}`
+          : "a string";
+      throw new Error(
+        `invalid policy config ${file}: "${policy}".${key} is ${JSON.stringify(value)}; expected ${expected}.`,
+      );
+    }
+  }
 }
 
 const LEVELS: unknown[] = ["advisory", "mandatory", "disabled"];
