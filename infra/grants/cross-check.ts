@@ -165,6 +165,13 @@ function checkGrants(file: CrossCheckInput, declared: Declarations, report: Repo
     if (grant.exception?.expires !== undefined) {
       checkExpiry(grant.exception.expires, at("exception", "expires"), report);
     }
+    if (grant.exception !== undefined && grant.users?.length === 0) {
+      report.warning(
+        at("exception"),
+        `grant "${grant.name ?? i}" has an exception but no users, and an exception only allows ` +
+          "individual users. Remove the exception.",
+      );
+    }
 
     if (!grant.groups || grant.groups.includes(undefined)) usage.complete = false;
     if (!grant.teams || grant.teams.includes(undefined)) usage.complete = false;
