@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { GrantsFileError } from "../grants/problems";
 
-/** The project folder, which holds Pulumi.yaml and the stack files. */
+/** The project folder, which contains Pulumi.yaml and the stack files. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 /** A failure caused by the command's input; printed as one line, without a stack trace. */

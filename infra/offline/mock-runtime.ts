@@ -115,7 +115,7 @@ async function runExclusive<T>(program: () => T, options: MockRunOptions): Promi
   // Pulumi records a stack trace on every internal promise for its leak report, and under a
   // source-mapped loader such as tsx that capture dominates a large run (measured: about half
   // the time of a 1,200-resource plan). The offline tools never show those traces, so capture
-  // none while the program runs, unless DEBUG asks for them.
+  // none while the program runs, unless DEBUG is set.
   const stackTraceLimit = Error.stackTraceLimit;
   if (!process.env.DEBUG) Error.stackTraceLimit = 0;
   let result: pulumi.Unwrap<T>;

@@ -37,7 +37,7 @@ export interface Plan {
   warnings: string[];
 }
 
-/** What the plan takes from outside the mock run: the grants file and the command's warnings. */
+/** Inputs of the plan from outside the mock run: the grants file and the command's warnings. */
 export interface PlanContext {
   /** Names of the teams the grants file marks as admin, granted or not. */
   adminTeams: readonly string[];

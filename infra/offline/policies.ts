@@ -75,7 +75,7 @@ export function checkPolicies(run: MockRun<unknown>, options: PolicyCheckOptions
   return evaluateRules(policyResources(run, options.stack), {
     // redirect-uri-exact takes its Valohai URL from the pack config, as in pulumi preview, and
     // not from the stack setting the program derives the URI from, which would make it pass
-    // whatever the setting says.
+    // whatever the setting contains.
     config: options.policyConfig ?? {},
     now: options.now,
   });
