@@ -63,17 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const targets: Target[] =
     positionals.length > 0 ? positionals.map((file) => ({ file })) : stackGrantsFiles();
-  // Stack files are checked too: a misspelled setting (requireMFA) would otherwise be ignored
-  // without a word, and with --strict it fails the check like a grants file warning.
-  const stackWarnings = readdirSync(PROJECT_DIR)
-    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
-    .filter((stack): stack is string => stack !== undefined)
-    .sort()
-    .flatMap((stack) => readStackConfig(PROJECT_DIR, stack).warnings);
-  for (const warning of stackWarnings) {
-    process.stderr.write(`warning: ${warning}\n`);
-  }
-  let failed = values.strict && stackWarnings.length > 0;
+  let failed = printStackWarnings() > 0 && values.strict;
   if (targets.length === 0) {
     throw new UsageError(
       `no stack file Pulumi.<stack>.yaml in ${PROJECT_DIR} names a grants file. Pass FILE instead.`,
@@ -99,6 +89,22 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   return failed ? 1 : 0;
+}
+
+/**
+ * Prints the warnings of every stack file and returns how many there were. Without this a
+ * misspelled setting such as requireMFA would be ignored without a word; --strict fails on it.
+ */
+function printStackWarnings(): number {
+  const warnings = readdirSync(PROJECT_DIR)
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort()
+    .flatMap((stack) => readStackConfig(PROJECT_DIR, stack).warnings);
+  for (const warning of warnings) {
+    process.stderr.write(`warning: ${warning}\n`);
+  }
+  return warnings.length;
 }
 
 function count(n: number, noun: string): string {
