@@ -29,6 +29,9 @@ export function editDistance(a: string, b: string, max = Infinity): number {
  * Suggests the nearest of a fixed set of names, comparing without regard to case. Each distinct
  * value is looked up once, because a renamed group is often referenced by many grants.
  */
+/** Distinct values one suggester looks up before it stops suggesting. */
+export const MAX_DISTINCT_LOOKUPS = 1000;
+
 export class NameSuggester {
   private readonly names: readonly string[];
   private readonly lowerNames: readonly string[];
@@ -42,6 +45,9 @@ export class NameSuggester {
   /** Returns the name closest to `value`, if it is close enough to be a likely typo. */
   nearest(value: string): string | undefined {
     if (this.cache.has(value)) return this.cache.get(value);
+    // Each lookup compares with every name, so a file with thousands of distinct unknown names
+    // would take minutes (4,000 took about 27 s). Past this many, the errors come without a hint.
+    if (this.cache.size >= MAX_DISTINCT_LOOKUPS) return undefined;
     const lower = value.toLowerCase();
     // At most a third of the characters may differ, and at least two may.
     let bestDistance = Math.max(2, Math.floor(value.length / 3)) + 1;
