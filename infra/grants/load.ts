@@ -70,7 +70,10 @@ export function validateGrantsFile(file: string, options: LoadOptions = {}): Val
  * schema, then the cross-checks between sections, which also run on the parts of a file that
  * pass the schema when other parts do not.
  */
-export function validateGrantsText(text: string, file: string): ValidationResult {
+export function validateGrantsText(source: string, file: string): ValidationResult {
+  // A byte order mark would shift every column of line 1, and YAML counts a lone carriage return
+  // (old Mac line endings) as a line break, which the parser here does not.
+  const text = source.replace(/^\uFEFF/, "").replace(/\r(?!\n)/g, "\n");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     version: "1.2",

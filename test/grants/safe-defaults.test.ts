@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { validateGrantsText } from "../../infra/grants/load";
 import { TYPES } from "../../infra/offline/plan";
 import { ofType, PROJECT_DIR, runProgram } from "../helpers/program";
 
@@ -104,5 +105,19 @@ describe("program on a file without grants", () => {
       `${file}:1:1: error: cannot read grants file (chosen by the stack setting ` +
         `valohai-sso:grantsFile ("${file}")): not found.`,
     );
+  });
+});
+
+describe("line endings and byte order mark", () => {
+  it("counts columns of line 1 after a byte order mark from 1", () => {
+    const { problems } = validateGrantsText("\uFEFFversion: 2\n", "bom.yaml");
+    expect(problems.map((problem) => `${problem.line}:${problem.column}`)).toContain("1:10");
+  });
+
+  it("reads old Mac line endings as line breaks", () => {
+    const text =
+      "version: 1\rteams: [{name: a}]\rgrants:\r  - name: g\r    users: [x]\r    teams: [a]\r";
+    const [problem] = validateGrantsText(text, "cr.yaml").problems;
+    expect(`${problem.line}:${problem.column}`).toBe("5:13");
   });
 });
