@@ -13,7 +13,6 @@ import {
 import { loadGrantsFile } from "./grants/load";
 import { formatProblem, GrantsFileError } from "./grants/problems";
 import type { GrantsFile } from "./grants/schema";
-import { StackSettingError } from "./settings-error";
 import { PROJECT, readStackSettings, redirectUriFor, type StackSettings } from "./settings";
 import { AccessGrant, Team } from "./valohai";
 import { accessGrantChecklist } from "./valohai/checklist";
@@ -60,9 +59,7 @@ function readInputs(projectDir: string) {
     });
     return { settings, ...loaded };
   } catch (error) {
-    if (error instanceof GrantsFileError || error instanceof StackSettingError) {
-      throw new pulumi.RunError(error.message);
-    }
+    if (error instanceof GrantsFileError) throw new pulumi.RunError(error.message);
     throw error;
   }
 }

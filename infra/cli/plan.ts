@@ -14,6 +14,7 @@ import {
 import { readStackConfig } from "../offline/stack-config";
 import { runSsoProgram } from "../program";
 import { PROJECT } from "../settings";
+import { StackSettingError } from "../settings-error";
 import { chooseGrantsPath, displayPath } from "./grants-path";
 import { PROJECT_DIR, runCli, UsageError } from "./run";
 
@@ -55,6 +56,12 @@ export async function planStack(options: PlanOptions): Promise<Plan> {
   const run = await runWithMocks(() => runSsoProgram(PROJECT_DIR, { logWarnings: false }), {
     stack: options.stack,
     config,
+  }).catch((error: unknown) => {
+    // A bad setting is reported with the stack file it is in, which the message cannot know.
+    if (error instanceof StackSettingError) {
+      throw new StackSettingError(`${path.basename(stackConfig.file)}: ${error.message}`);
+    }
+    throw error;
   });
   options.onPolicyViolations?.(
     checkPolicies(run, {

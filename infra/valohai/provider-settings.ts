@@ -77,8 +77,8 @@ export function checkApiUrl(apiUrl: string): string {
 const MAX_TIMEOUT_SECONDS = 3600;
 
 export function timeoutSeconds(raw: string): number {
-  const value = positiveNumber(raw, "valohai-sso:apiTimeoutSeconds", false);
-  if (value < 1 || value > MAX_TIMEOUT_SECONDS) {
+  const value = Number(raw);
+  if (!(value >= 1 && value <= MAX_TIMEOUT_SECONDS)) {
     throw new Error(
       `invalid value "${raw}" for valohai-sso:apiTimeoutSeconds: expected seconds from 1 to ` +
         `${MAX_TIMEOUT_SECONDS}.`,
