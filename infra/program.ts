@@ -144,7 +144,7 @@ function declareAccessGrants(
     const dependsOn = [
       ...grantGroups.flatMap((group) => (group.resource ? [group.resource] : [])),
       ...assignmentsOf(app, [
-        ...grant.groups.map(groupAssigneeKey),
+        ...grant.groups.map((name) => groupAssigneeKey(grants, name)),
         ...grant.users.map(userAssigneeKey),
       ]),
     ];

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MOCK_TENANT_ID, mockGuid } from "../infra/offline/mock-runtime";
 import { TYPES } from "../infra/offline/plan";
 import type { AccessGrantInputs } from "../infra/valohai";
-import { named, ofType, runProgram } from "./helpers/program";
+import { named, ofType, runProgram, SAMPLE_GRANTS } from "./helpers/program";
 
 const CALLBACK = "https://app.valohai.com/accounts/azure/callback/";
 
@@ -170,6 +170,21 @@ describe("program settings", () => {
     await expect(runProgram(undefined, { "valohai-sso:organizationId": "acme" })).rejects.toThrow(
       /valohai-sso:organizationId "acme"/,
     );
+  });
+});
+
+describe("program on a relabelled existing group", () => {
+  it("keeps the group's app role assignment", async () => {
+    const sample = readFileSync(SAMPLE_GRANTS, "utf8");
+    const dir = mkdtempSync(path.join(tmpdir(), "valohai-sso-"));
+    const file = path.join(dir, "grants.yaml");
+    writeFileSync(file, sample.replaceAll("ML Production", "Production Engineers"));
+    const names = async (grants?: string) =>
+      ofType(await runProgram(grants), TYPES.assignment).map((registration) => registration.name);
+    const before = await names();
+    const after = await names(file);
+    expect(before).toContain("valohai-group-b7e4c2d9-1a3f-4c8e-9d2b-6f5a0e3c1b74");
+    expect(after.sort()).toEqual(before.sort());
   });
 });
 

@@ -28,7 +28,12 @@ export function resolveUsers(
   const lookup =
     names.length === 0
       ? undefined
-      : azuread.getUsersOutput({ userPrincipalNames: names.sort() }, opts);
+      : azuread.getUsersOutput(
+          // Missing users are reported below, each by its principal name, instead of the lookup
+          // failing as a whole with the provider's message.
+          { userPrincipalNames: names.sort(), ignoreMissing: true },
+          opts,
+        );
   const byName = lookup?.users.apply(
     (users) => new Map(users.map((user) => [user.userPrincipalName.toLowerCase(), user.objectId])),
   );
@@ -103,9 +108,15 @@ function warnUnlessSecurityGroup(
   });
 }
 
-/** Names the assignment of a granted group; stable because group names are unique in the file. */
-export function groupAssigneeKey(name: string): string {
-  return `group-${name}`;
+/**
+ * Names the assignment of a granted group. An existing group is named by its object ID, so that
+ * relabelling it in the grants file keeps the assignment: a new assignment of the same group,
+ * made before the old one is deleted, would be rejected by Azure AD. A managed group is named by
+ * its name, which is also the name of the group resource itself.
+ */
+export function groupAssigneeKey(grants: GrantsFile, name: string): string {
+  const existing = grants.existingGroups.find((group) => group.name === name);
+  return existing ? `group-${existing.objectId.toLowerCase()}` : `group-${name}`;
 }
 
 /** Names the assignment of a granted user by its reference, case-insensitively. */
@@ -129,7 +140,7 @@ export function grantedAssignees(
   for (const grant of grants.grants) {
     for (const name of grant.groups) {
       const group = groups.get(name) as DeclaredGroup;
-      add(groupAssigneeKey(name), () => ({
+      add(groupAssigneeKey(grants, name), () => ({
         objectId: group.objectId,
         dependsOn: group.resource ? [group.resource] : [],
       }));

@@ -125,7 +125,7 @@ describe("application role assignments", () => {
     expect(names.sort()).toEqual(
       [
         "valohai-group-Data Scientists",
-        "valohai-group-ML Production",
+        "valohai-group-b7e4c2d9-1a3f-4c8e-9d2b-6f5a0e3c1b74",
         "valohai-user-carol@contoso.com",
         `valohai-user-${GRANTED_USER_ID}`,
       ].sort(),
@@ -293,7 +293,7 @@ describe("application dependencies", () => {
     const grants: [string, string][] = [
       ["data-scientists", "valohai-group-Data Scientists"],
       ["ml-research", "valohai-group-ML Research"],
-      ["ml-production", "valohai-group-ML Production"],
+      ["ml-production", "valohai-group-b7e4c2d9-1a3f-4c8e-9d2b-6f5a0e3c1b74"],
     ];
     for (const [grant, assignment] of grants) {
       expect(named(run, TYPES.accessGrant, grant).dependencies).toContain(
