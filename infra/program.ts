@@ -74,7 +74,7 @@ export function declareSsoSetup(settings: StackSettings, grants: GrantsFile): Ss
     ...grants.managedGroups.flatMap((group) => group.members),
     ...grants.grants.flatMap((grant) => grant.users),
   ]);
-  const groups = declareGroups(grants, owners, resolveUser);
+  const groups = declareGroups(grants, owners, resolveUser, settings.groupNamePrefix);
   const app = new ValohaiApplication("valohai", {
     displayName: settings.displayName,
     redirectUri,

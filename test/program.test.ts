@@ -161,6 +161,12 @@ describe("program settings", () => {
     ).rejects.toThrow(/valohai-sso:apiTimeoutSeconds: expected seconds from 1 to 3600/);
   });
 
+  it("prefixes managed group display names per stack", async () => {
+    const run = await runProgram(undefined, { "valohai-sso:groupNamePrefix": "dev " });
+    const group = named(run, TYPES.group, "Data Scientists");
+    expect(group.inputs.displayName).toBe("dev Data Scientists");
+  });
+
   it("takes the display name from stack config", async () => {
     const run = await runProgram(undefined, { "valohai-sso:displayName": "Valohai (staging)" });
     expect(ofType(run, TYPES.application)[0].inputs.displayName).toBe("Valohai (staging)");

@@ -58,11 +58,12 @@ export function declareGroups(
   grants: GrantsFile,
   owners: pulumi.Input<pulumi.Input<string>[]>,
   resolveUser: (reference: string) => pulumi.Output<string>,
+  groupNamePrefix = "",
 ): Map<string, DeclaredGroup> {
   const groups = new Map<string, DeclaredGroup>();
   for (const group of grants.managedGroups) {
     const resource = new azuread.Group(group.name, {
-      displayName: group.name,
+      displayName: `${groupNamePrefix}${group.name}`,
       description: group.description,
       securityEnabled: true,
       mailEnabled: false,

@@ -22,6 +22,8 @@ export interface AzureAdSettings {
   owners: string[];
   /** Whether to declare a conditional access policy that requires MFA for this application. */
   requireMfa: boolean;
+  /** Text put before the display name of each managed group, so stacks can share a tenant. */
+  groupNamePrefix: string;
 }
 
 const NAMESPACE = "valohai-sso";
@@ -32,6 +34,7 @@ export function readAzureAdSettings(config: pulumi.Config): AzureAdSettings {
     optionalClaims: readOptionalClaims(config),
     owners: readOwners(config),
     requireMfa: readBoolean(config, "requireMfa", false),
+    groupNamePrefix: config.get("groupNamePrefix") ?? "",
   };
 }
 

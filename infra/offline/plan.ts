@@ -48,7 +48,7 @@ export interface PlanContext {
 }
 
 export type PlannedGroup =
-  | { name: string; kind: "managed"; memberCount: number }
+  | { name: string; kind: "managed"; displayName: string; memberCount: number }
   | { name: string; kind: "existing"; objectId: string };
 
 export const TYPES = {
@@ -87,8 +87,10 @@ export function buildPlan(
   const servicePrincipal = ofType(TYPES.servicePrincipal)[0];
 
   const managed = ofType(TYPES.group).map((group) => ({
-    name: group.inputs.displayName as string,
+    // The grants file's name, which grants use; the display name may carry a stack's prefix.
+    name: group.name,
     kind: "managed" as const,
+    displayName: group.inputs.displayName as string,
     memberCount: ((group.inputs.members as string[] | undefined) ?? []).length,
     objectId: group.state.objectId as string,
   }));
@@ -128,7 +130,12 @@ export function buildPlan(
       mfaPolicy: ofType(TYPES.conditionalAccessPolicy).length > 0,
     },
     groups: [
-      ...managed.map(({ name, kind, memberCount }) => ({ name, kind, memberCount })),
+      ...managed.map(({ name, kind, displayName, memberCount }) => ({
+        name,
+        kind,
+        displayName,
+        memberCount,
+      })),
       ...existing.values(),
     ].sort(byName),
     teams: teams.map((team) => ({
@@ -193,7 +200,8 @@ export function renderPlan(plan: Plan): string {
   for (const group of plan.groups) {
     const detail =
       group.kind === "managed"
-        ? `managed, ${group.memberCount} member${group.memberCount === 1 ? "" : "s"}`
+        ? `managed, ${group.memberCount} member${group.memberCount === 1 ? "" : "s"}` +
+          (group.displayName === group.name ? "" : `, display name "${group.displayName}"`)
         : `existing ${group.objectId}, members not managed here`;
     add(`  ${group.name.padEnd(groupWidth)}  ${detail}`);
   }

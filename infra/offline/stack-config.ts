@@ -24,6 +24,7 @@ export const KNOWN_SETTINGS = [
   "displayName",
   "grantsFile",
   "groupClaims",
+  "groupNamePrefix",
   "optionalClaims",
   "organizationId",
   "owners",
