@@ -4,24 +4,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { runTool } from "./helpers/cli";
 import { PROJECT_DIR } from "./helpers/program";
 
 const exec = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
 
-/** Runs `npm run plan` the way a user does: a separate process with no credentials. */
-async function plan(...args: string[]) {
-  const env = { ...process.env, VALOHAI_API_TOKEN: "", ARM_CLIENT_SECRET: "" };
-  try {
-    const { stdout, stderr } = await exec(TSX, ["infra/cli/plan.ts", ...args], {
-      cwd: PROJECT_DIR,
-      env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function plan(...args: string[]) {
+  return runTool("plan.ts", args);
 }
 
 describe("plan command", () => {

@@ -1,28 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { runTool } from "../helpers/cli";
 import { stackGrantsFiles } from "../../infra/cli/check";
 import { validateGrantsFile } from "../../infra/grants/load";
 import { PROJECT_DIR } from "../helpers/program";
 
-const exec = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
 const FIXTURES = path.join(PROJECT_DIR, "test", "fixtures", "grants");
 
-/** Runs `npm run check` the way a user does, as a separate process. */
-async function check(...args: string[]) {
-  try {
-    const { stdout, stderr } = await exec(TSX, ["infra/cli/check.ts", ...args], {
-      cwd: PROJECT_DIR,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function check(...args: string[]) {
+  return runTool("check.ts", args);
 }
 
 function fixture(kind: "valid" | "invalid", name: string): string {

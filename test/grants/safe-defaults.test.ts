@@ -1,15 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { runTool } from "../helpers/cli";
 import { validateGrantsText } from "../../infra/grants/load";
 import { TYPES } from "../../infra/offline/plan";
-import { ofType, PROJECT_DIR, runProgram } from "../helpers/program";
-
-const exec = promisify(execFile);
-const TSX = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
+import { ofType, runProgram } from "../helpers/program";
 
 const EMPTY_GRANTS =
   "error: the file declares no grants, and applying it would delete every access grant in " +
@@ -21,19 +17,8 @@ function grantsFile(text: string): string {
   return file;
 }
 
-/** Runs `npm run plan` as a separate process with no credentials. */
-async function plan(...args: string[]) {
-  const env = { ...process.env, VALOHAI_API_TOKEN: "", ARM_CLIENT_SECRET: "" };
-  try {
-    const { stdout, stderr } = await exec(TSX, ["infra/cli/plan.ts", ...args], {
-      cwd: PROJECT_DIR,
-      env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function plan(...args: string[]) {
+  return runTool("plan.ts", args);
 }
 
 describe("plan on a file without grants", () => {
