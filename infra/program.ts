@@ -220,7 +220,7 @@ function recordOf<T>(items: Map<string, T>, pick: (item: T) => pulumi.Output<str
   return pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs));
 }
 
-/** The text to send to Valohai support, which needs these values to finish the integration. */
+/** Builds the text to send to Valohai support, which needs these values to finish the integration. */
 export function supportMessage(
   clientId: pulumi.Input<string>,
   tenantId: pulumi.Input<string>,

@@ -84,7 +84,7 @@ function readOwners(config: pulumi.Config): string[] {
 }
 
 /** Reads a setting that contains a YAML list of strings, which Pulumi passes as JSON text. */
-function readStringList(config: pulumi.Config, key: string, what: string): string[] {
+function readStringList(config: pulumi.Config, key: string, itemDescription: string): string[] {
   const raw = config.get(key);
   if (raw === undefined) return [];
   let value: unknown;
@@ -95,7 +95,7 @@ function readStringList(config: pulumi.Config, key: string, what: string): strin
   }
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
     throw new StackSettingError(
-      `invalid stack setting ${NAMESPACE}:${key} ${JSON.stringify(raw)}: expected a list of ${what}. ` +
+      `invalid stack setting ${NAMESPACE}:${key} ${JSON.stringify(raw)}: expected a list of ${itemDescription}. ` +
         `Write it as a YAML list in Pulumi.<stack>.yaml, or run pulumi config set --path '${NAMESPACE}:${key}[0]' VALUE.`,
     );
   }

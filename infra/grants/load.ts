@@ -23,7 +23,7 @@ export interface ValidationResult {
 }
 
 export interface LoadOptions {
-  /** Where the path came from, named when the file cannot be read (a stack setting, a flag). */
+  /** Origin of the path (a stack setting, a flag), named when the file cannot be read. */
   source?: string;
 }
 

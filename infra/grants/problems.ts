@@ -39,7 +39,7 @@ export class GrantsFileError extends Error {
 
 /**
  * Finds the offset of the node a path names. When the path leads past the end of what the file
- * contains, the deepest node that exists stands in, so a missing key points at its parent map.
+ * contains, the deepest node that exists is used instead, so a missing key points at its parent map.
  */
 export function findOffset(doc: Document, path: YamlPath, atKey = false): number {
   let node: unknown = doc.contents;
@@ -98,7 +98,8 @@ export function sortProblems(problems: LocatedProblem[]): LocatedProblem[] {
 
 /** Orders strings by UTF-16 code unit, so output is the same under every locale. */
 export function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 export { editDistance, nearest, suggestion } from "./suggest";

@@ -90,9 +90,12 @@ function valueProblem(
 /** Names a place in the file for a message, such as `grants[2].teams[0]`. */
 export function describePath(path: YamlPath): string {
   if (path.length === 0) return "the file";
-  return path
-    .map((step, i) => (typeof step === "number" ? `[${step}]` : i === 0 ? step : `.${step}`))
-    .join("");
+  let text = "";
+  for (const step of path) {
+    if (typeof step === "number") text += `[${step}]`;
+    else text += text === "" ? step : `.${step}`;
+  }
+  return text;
 }
 
 /** Describes what YAML read, in the words a YAML author uses. */

@@ -78,7 +78,7 @@ export function nearest(value: string, candidates: Iterable<string>): string | u
   return new NameSuggester(candidates).nearest(value);
 }
 
-/** A " Did you mean ...?" suffix, or nothing when no candidate is close. */
+/** Returns a " Did you mean ...?" suffix, or "" when no candidate is close. */
 export function suggestion(value: string, candidates: Iterable<string>): string {
   return new NameSuggester(candidates).suggestion(value);
 }

@@ -195,33 +195,9 @@ export function renderPlan(plan: Plan): string {
   add();
   renderApplication(plan, add);
   add();
-  add(`Security groups (${plan.groups.length})`);
-  const groupWidth = Math.max(0, ...plan.groups.map((group) => group.name.length));
-  for (const group of plan.groups) {
-    const detail =
-      group.kind === "managed"
-        ? `managed, ${group.memberCount} member${group.memberCount === 1 ? "" : "s"}` +
-          (group.displayName === group.name ? "" : `, display name "${group.displayName}"`)
-        : `existing ${group.objectId}, members not managed here`;
-    add(`  ${group.name.padEnd(groupWidth)}  ${detail}`);
-  }
+  renderGroups(plan, add);
   add();
-  const organizations = [...new Set(plan.teams.map((team) => team.organizationId))].join(", ");
-  add(
-    `Valohai teams (${plan.teams.length})${organizations ? ` in organization ${organizations}` : ""}`,
-  );
-  for (const team of plan.teams) {
-    add(`  ${team.name}${team.admin ? "  (admin)" : ""}`);
-  }
-  add();
-  add(`Access grants (${plan.grants.length})`);
-  for (const grant of plan.grants) {
-    const who = [
-      ...grant.groups.map((group) => `group ${group}`),
-      ...grant.users.map((user) => `user ${user}`),
-    ];
-    add(`  ${grant.name}: ${who.join(", ")} -> teams ${grant.teams.join(", ") || "(none)"}`);
-  }
+  renderTeamsAndGrants(plan, add);
   renderReadiness(plan, add);
   if (plan.accessGrantChecklist !== undefined) {
     add();
@@ -236,6 +212,38 @@ export function renderPlan(plan: Plan): string {
   add(`  client ID     ${plan.outputs.clientId}`);
   add(`  tenant ID     ${plan.outputs.tenantId}`);
   return lines.join("\n") + "\n";
+}
+
+function renderGroups(plan: Plan, add: (line?: string) => void): void {
+  add(`Security groups (${plan.groups.length})`);
+  const groupWidth = Math.max(0, ...plan.groups.map((group) => group.name.length));
+  for (const group of plan.groups) {
+    const detail =
+      group.kind === "managed"
+        ? `managed, ${group.memberCount} member${group.memberCount === 1 ? "" : "s"}` +
+          (group.displayName === group.name ? "" : `, display name "${group.displayName}"`)
+        : `existing ${group.objectId}, members not managed here`;
+    add(`  ${group.name.padEnd(groupWidth)}  ${detail}`);
+  }
+}
+
+function renderTeamsAndGrants(plan: Plan, add: (line?: string) => void): void {
+  const organizations = [...new Set(plan.teams.map((team) => team.organizationId))].join(", ");
+  add(
+    `Valohai teams (${plan.teams.length})${organizations ? ` in organization ${organizations}` : ""}`,
+  );
+  for (const team of plan.teams) {
+    add(`  ${team.name}${team.admin ? "  (admin)" : ""}`);
+  }
+  add();
+  add(`Access grants (${plan.grants.length})`);
+  for (const grant of plan.grants) {
+    const principals = [
+      ...grant.groups.map((group) => `group ${group}`),
+      ...grant.users.map((user) => `user ${user}`),
+    ];
+    add(`  ${grant.name}: ${principals.join(", ")} -> teams ${grant.teams.join(", ") || "(none)"}`);
+  }
 }
 
 function renderApplication(plan: Plan, add: (line?: string) => void): void {

@@ -44,13 +44,13 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     );
   }
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  const shown = path.relative(process.cwd(), file) || file;
+  const displayed = path.relative(process.cwd(), file) || file;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch {
     throw new StackSettingError(
-      `stack file ${shown} not found. Create it or pass --stack with an existing stack.`,
+      `stack file ${displayed} not found. Create it or pass --stack with an existing stack.`,
     );
   }
 
@@ -61,13 +61,13 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
     const { line, col } = lineCounter.linePos(error.pos[0]);
     const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new StackSettingError(
-      `${shown}:${line}:${col}: invalid YAML in the stack file: ${reason}`,
+      `${displayed}:${line}:${col}: invalid YAML in the stack file: ${reason}`,
     );
   }
   const config = document.get("config", true);
   if (config !== undefined && config !== null && !isMap(config)) {
     throw new StackSettingError(
-      `${shown}: "config" must be a map of settings such as ${PROJECT}:organizationId.`,
+      `${displayed}: "config" must be a map of settings such as ${PROJECT}:organizationId.`,
     );
   }
 
@@ -82,19 +82,19 @@ export function readStackConfig(projectDir: string, stack: string): StackConfig 
       const name = key.slice(PROJECT.length + 1);
       if (!(KNOWN_SETTINGS as readonly string[]).includes(name)) {
         const hint = suggestion(name, KNOWN_SETTINGS) || " No code reads it.";
-        warnings.push(`${shown}: unknown setting ${key}.${hint}`);
+        warnings.push(`${displayed}: unknown setting ${key}.${hint}`);
       }
     }
     if (SECRET_SETTINGS.has(key) && typeof value === "string" && value !== "") {
       throw new StackSettingError(
-        `${shown}: ${key} is stored in clear text. Remove it from the file, rotate the token, and ` +
+        `${displayed}: ${key} is stored in clear text. Remove it from the file, rotate the token, and ` +
           `set the new one encrypted with \`pulumi config set --secret ${key} <token>\`.`,
       );
     }
     if (value && typeof value === "object" && "secure" in value) {
       if (key.startsWith(`${PROJECT}:`) && !SECRET_SETTINGS.has(key)) {
         throw new StackSettingError(
-          `${shown}: ${key} is encrypted, so it cannot be read offline. It is not a secret: ` +
+          `${displayed}: ${key} is encrypted, so it cannot be read offline. It is not a secret: ` +
             `store it in clear text with \`pulumi config set ${key} <value>\`.`,
         );
       }

@@ -25,7 +25,7 @@ export class ValohaiApiError extends Error {
 
   /**
    * Whether Valohai's API reported that the object does not exist: a 404 with a JSON body. A 404
-   * page in HTML or plain text comes from a proxy or a wrong URL and tells nothing about the object.
+   * page in HTML or plain text comes from a proxy or a wrong URL and is no evidence about the object.
    */
   get notFound(): boolean {
     return this.status === 404 && this.jsonBody;

@@ -5,7 +5,7 @@
  */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Whether a provider input is present and known, as opposed to unset or unknown at preview. */
+/** Tells whether a provider input is present and known, not unset or unknown at preview. */
 export function isKnown(value: unknown): boolean {
   return value !== undefined && value !== UNKNOWN;
 }

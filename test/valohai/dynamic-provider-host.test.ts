@@ -199,8 +199,8 @@ describe("providers in Pulumi's dynamic-provider host", () => {
     await host.delete(TEAM_URN, team.id, team.outs);
     expect(fake.grants.size).toBe(0);
     expect([...fake.teams.values()].map((item) => item.name)).toEqual(["taken"]);
-    const gone = record(await host.read(TEAM_URN, team.id, team.outs, teamProps()));
-    expect(gone.id).toBe("");
+    const deleted = record(await host.read(TEAM_URN, team.id, team.outs, teamProps()));
+    expect(deleted.id).toBe("");
     await host.delete(TEAM_URN, team.id, team.outs);
   });
 
